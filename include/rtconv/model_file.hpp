@@ -1,0 +1,23 @@
+#pragma once
+// rtconv's native model file (DESIGN §3): what Keras' model.to_json() writes for a Sequential
+// model, Keras 3 or Keras 2 form, plus a top-level "weights" object {layer name: [arrays]}.
+#include "rtconv/sequential.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace rtconv {
+
+/// Reads a model file. Throws rtconv::Error naming the file, the layer and the field on any
+/// problem; nothing is returned half-built.
+Sequential load_model(const std::filesystem::path& path);
+/// The same from parsed JSON; `source` names the origin in error messages.
+Sequential model_from_json(const nlohmann::json& document, const std::string& source);
+
+/// Keras 3 form (InputLayer first when the input shape is known) plus "weights".
+nlohmann::json model_to_json(const Sequential& model);
+void save_model(const Sequential& model, const std::filesystem::path& path);
+
+} // namespace rtconv

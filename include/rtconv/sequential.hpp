@@ -1,0 +1,45 @@
+#pragma once
+// keras.Sequential for the layers rtconv runs: a stack applied in order, with Keras' JSON form.
+#include "rtconv/layer.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rtconv {
+
+class Sequential {
+public:
+    explicit Sequential(std::string name = "sequential");
+
+    /// Appends a layer (any rtconv layer type), returning a reference to the stored copy.
+    template <class L> L& add(L layer)
+    {
+        auto owned = std::make_unique<L>(std::move(layer));
+        L& ref = *owned;
+        add(std::move(owned));
+        return ref;
+    }
+    void add(std::unique_ptr<Layer> layer);
+
+    const std::string& name() const { return name_; }
+    const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+    /// Throws rtconv::Error naming the layer when there is none of that name.
+    Layer& get_layer(const std::string& name) const;
+
+    /// (batch, ...) shape of the InputLayer, when the model has one.
+    const std::optional<TensorShape>& input_shape() const { return input_shape_; }
+    void set_input_shape(TensorShape batch_shape);
+
+    /// Runs every layer in order (Keras' model(x) / predict).
+    Tensor operator()(const Tensor& inputs);
+    std::size_t count_params() const;
+
+private:
+    std::string name_;
+    std::optional<TensorShape> input_shape_;
+    std::vector<std::unique_ptr<Layer>> layers_;
+};
+
+} // namespace rtconv

@@ -1,0 +1,81 @@
+#pragma once
+// The convolution kernel: the one hot loop every rtconv layer runs, whole-sequence or streaming.
+//
+//   Y[r, t] = act( bias[r] + sum over taps j, input channels c of  W_j[r, c] * X_j[c, t] )
+//
+// Each tap j reads its own window X_j (a pointer to column 0, rows `ldx` apart), so a dilated
+// conv is taps at offsets k*d, a strided conv taps into polyphase copies of the input, a
+// transposed conv taps into its input with per-phase offsets, and a stream taps into its
+// ring-buffer history or the current block. Time is contiguous; SIMD runs along it.
+#include "rtconv/activations.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace rtconv::detail {
+
+/// Output channels per packed weight block (the register tile's rows).
+inline constexpr std::size_t kPackRows = 4;
+/// Elements past `cols` a kernel may read in each X row and write in each Y row:
+/// buffers handed to the kernel keep this much slack so tails need no scalar loop.
+inline constexpr std::size_t kTimeSlack = 16;
+
+template <class T> struct ConvTap {
+    const T* x;      ///< column 0 of this tap's window
+    std::size_t ldx; ///< distance between input-channel rows
+    const T* w;      ///< packed weights (pack_weights) for this tap, rows x cin
+};
+
+template <class T> struct ConvKernelArgs {
+    T* y;
+    std::size_t ldy;
+    std::size_t rows; ///< output channels
+    std::size_t cols; ///< time steps
+    std::size_t cin;  ///< input channels per tap
+    const ConvTap<T>* taps;
+    std::size_t num_taps;
+    const T* bias;                 ///< `rows` values, or null
+    const Activation* activation;  ///< elementwise, fused into the store; null for linear
+};
+
+template <class T> using ConvKernelFn = void (*)(const ConvKernelArgs<T>&);
+
+template <class T> struct ConvKernels {
+    ConvKernelFn<T> conv = nullptr;
+    /// Runs `iterations` rounds of independent fused multiply-adds on full registers and returns
+    /// how many scalar multiply-adds that was: the yardstick for "% of FMA peak".
+    std::size_t (*fma_probe)(std::size_t iterations) = nullptr;
+};
+
+struct KernelSet {
+    const char* arch;
+    ConvKernels<float> f32;
+    ConvKernels<double> f64;
+};
+
+/// The kernels for the best instruction set this CPU runs (or the one chosen by select_kernel_arch).
+const KernelSet& kernels();
+template <class T> const ConvKernels<T>& kernels_for();
+
+/// Packed size of a rows x cin weight matrix.
+inline std::size_t packed_weight_size(std::size_t rows, std::size_t cin)
+{
+    return (rows + kPackRows - 1) / kPackRows * kPackRows * cin;
+}
+
+/// Packs W[r, c] = w[r * row_stride + c * col_stride] into blocks of kPackRows rows,
+/// [block][c][row in block], zero-filling the rows past `rows`.
+template <class T>
+void pack_weights(const T* w, std::size_t row_stride, std::size_t col_stride, std::size_t rows, std::size_t cin,
+                  T* packed)
+{
+    for (std::size_t b = 0; b * kPackRows < rows; ++b)
+        for (std::size_t c = 0; c < cin; ++c)
+            for (std::size_t i = 0; i < kPackRows; ++i) {
+                const std::size_t r = b * kPackRows + i;
+                *packed++ = r < rows ? w[r * row_stride + c * col_stride] : T(0);
+            }
+}
+
+} // namespace rtconv::detail

@@ -1,0 +1,38 @@
+#pragma once
+// One stride-1 convolution run block by block: the causal form of Conv1D (`same` and `valid`
+// are the same arithmetic, shifted by a latency the model accounts for). Its whole state is
+// the ring-buffer history of (kernel_size - 1) * dilation input frames per channel.
+#include "conv_plan.hpp"
+#include "ring_buffer.hpp"
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+namespace rtconv::detail {
+
+template <class T> class ConvStream {
+public:
+    /// Allocates the history and scratch: call outside the audio thread. `plan` must outlive the stream.
+    void prepare(const ConvPlan& plan);
+    void reset() { history_.reset(); }
+
+    /// in: in_channels rows `ld_in` apart; out: filters rows `ld_out` apart; both with kTimeSlack
+    /// spare columns. Any n. No allocation, no lock, no system call.
+    void process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n);
+
+    std::size_t history_frames() const { return history_.frames(); }
+
+private:
+    /// Splits [0, n) where any tap changes source (history -> block) or its history wraps.
+    std::size_t segment_cuts(std::size_t n);
+
+    const ConvPlan* plan_ = nullptr;
+    RingBuffer<T> history_;
+    std::vector<ConvTap<T>> taps_;
+    std::vector<std::size_t> offsets_;  ///< tap k reads input frame t - offsets_[k]
+    std::vector<std::size_t> starts_;   ///< ring position of tap k's first history frame this block
+    std::vector<std::size_t> cuts_;
+};
+
+} // namespace rtconv::detail

@@ -1,0 +1,121 @@
+#pragma once
+// The body of the convolution kernel, compiled once per instruction set by the
+// kernels/conv_kernel_<arch>.cpp files with that set's compiler flags.
+// Everything here has internal linkage, so no inline function compiled for one
+// instruction set can be picked by the linker for another.
+#include "conv_kernel.hpp"
+#include "kernels/activation_kernels.hpp"
+
+#include <xsimd/xsimd.hpp>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace rtconv::detail {
+namespace {
+
+// xsimd 8.1 has no AVX-512 fused multiply-add (it falls back to a separate multiply and add).
+template <class A, class T>
+inline xsimd::batch<T, A> madd(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b,
+                               const xsimd::batch<T, A>& c)
+{
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<A, xsimd::avx512f>) {
+        if constexpr (std::is_same_v<T, float>)
+            return _mm512_fmadd_ps(a, b, c);
+        else
+            return _mm512_fmadd_pd(a, b, c);
+    } else
+#endif
+        return xsimd::fma(a, b, c);
+}
+
+/// Time vectors per register tile: kPackRows x V accumulators plus V inputs and a broadcast
+/// weight must fit the register file.
+template <class A> constexpr std::size_t tile_vectors()
+{
+    if constexpr (std::is_same_v<A, xsimd::avx512f>) return 4; // 32 registers
+    else if constexpr (xsimd::batch<float, A>::size == 8) return 3; // AVX2: 16 registers
+    else return 2;
+}
+
+/// One register tile: kPackRows output channels x V vectors of time starting at column t.
+template <class A, class T, std::size_t V>
+inline void conv_tile(const ConvKernelArgs<T>& a, std::size_t block, std::size_t t)
+{
+    using B = xsimd::batch<T, A>;
+    constexpr std::size_t W = B::size;
+    constexpr std::size_t R = kPackRows;
+    const std::size_t row0 = block * R;
+    const std::size_t rows_here = a.rows - row0 < R ? a.rows - row0 : R;
+
+    B acc[R][V];
+    for (std::size_t r = 0; r < R; ++r) {
+        const B b(a.bias && r < rows_here ? a.bias[row0 + r] : T(0));
+        for (std::size_t v = 0; v < V; ++v) acc[r][v] = b;
+    }
+    for (std::size_t j = 0; j < a.num_taps; ++j) {
+        const ConvTap<T>& tap = a.taps[j];
+        const T* w = tap.w + block * R * a.cin;
+        const T* x = tap.x + t;
+        for (std::size_t c = 0; c < a.cin; ++c, w += R, x += tap.ldx) {
+            B xv[V];
+            for (std::size_t v = 0; v < V; ++v) xv[v] = B::load_unaligned(x + v * W);
+            for (std::size_t r = 0; r < R; ++r) {
+                const B wr(w[r]);
+                for (std::size_t v = 0; v < V; ++v) acc[r][v] = madd<A>(wr, xv[v], acc[r][v]);
+            }
+        }
+    }
+    for (std::size_t r = 0; r < rows_here; ++r) {
+        T* y = a.y + (row0 + r) * a.ldy + t;
+        for (std::size_t v = 0; v < V; ++v) {
+            B out = acc[r][v];
+            if (a.activation) out = activate<A>(*a.activation, out);
+            out.store_unaligned(y + v * W);
+        }
+    }
+}
+
+template <class A, class T> void conv_kernel(const ConvKernelArgs<T>& a)
+{
+    constexpr std::size_t W = xsimd::batch<T, A>::size;
+    constexpr std::size_t V = tile_vectors<A>();
+    static_assert(W <= kTimeSlack, "the last partial vector must fit in the buffers' slack");
+    const std::size_t blocks = (a.rows + kPackRows - 1) / kPackRows;
+    for (std::size_t b = 0; b < blocks; ++b) {
+        std::size_t t = 0;
+        for (; t + V * W <= a.cols; t += V * W) conv_tile<A, T, V>(a, b, t);
+        for (; t < a.cols; t += W) conv_tile<A, T, 1>(a, b, t);
+    }
+}
+
+template <class A, class T> std::size_t fma_probe(std::size_t iterations)
+{
+    using B = xsimd::batch<T, A>;
+    // Enough independent chains to cover FMA latency times the number of FMA ports.
+    constexpr std::size_t chains = 12;
+    B acc[chains];
+    for (std::size_t j = 0; j < chains; ++j) acc[j] = B(T(j + 1));
+    const B decay(T(0.9999999)), step(T(1e-7)); // converges instead of overflowing or going denormal
+    for (std::size_t i = 0; i < iterations; ++i)
+        for (std::size_t j = 0; j < chains; ++j) acc[j] = madd<A>(acc[j], decay, step);
+    B sum = acc[0];
+    for (std::size_t j = 1; j < chains; ++j) sum += acc[j];
+    volatile T sink = xsimd::hadd(sum);
+    (void)sink;
+    return iterations * chains * B::size;
+}
+
+template <class A> KernelSet make_kernel_set(const char* name)
+{
+    KernelSet set{};
+    set.arch = name;
+    set.f32 = {&conv_kernel<A, float>, &fma_probe<A, float>};
+    set.f64 = {&conv_kernel<A, double>, &fma_probe<A, double>};
+    return set;
+}
+
+} // namespace
+} // namespace rtconv::detail

@@ -1,0 +1,470 @@
+// The native model file. The reader accepts the Keras 3 and the Keras 2 spelling of every key it
+// reads (batch_shape / batch_input_shape, DTypePolicy dicts / dtype strings, config as an object
+// with "layers" / as the bare layer list of old Keras 2), so it never needs to know which Keras
+// wrote the file; "keras_version" and other keys it does not use are ignored.
+#include "rtconv/model_file.hpp"
+
+#include "file_io.hpp"
+#include "rtconv/conv1d.hpp"
+#include "rtconv/conv1d_transpose.hpp"
+#include "rtconv/error.hpp"
+
+#include <cmath>
+#include <functional>
+#include <string_view>
+
+namespace rtconv {
+namespace {
+
+using nlohmann::json;
+
+/// nlohmann's what() without its "[json.exception.type_error.302] " prefix.
+std::string json_message(const json::exception& e)
+{
+    const std::string_view text = e.what();
+    const std::size_t end = text.starts_with("[json.exception.") ? text.find("] ") : std::string_view::npos;
+    return std::string(end == std::string_view::npos ? text : text.substr(end + 2));
+}
+
+/// Where a problem is: the file, and the layer when there is one. Messages read
+/// "FILE: layer 'NAME' (CLASS): FIELD: what is wrong".
+struct Where {
+    std::string source;
+    std::string layer;
+
+    [[noreturn]] void fail(const std::string& field, const std::string& message) const
+    {
+        std::string text = source + ": ";
+        if (!layer.empty()) text += layer + ": ";
+        if (!field.empty()) text += field + ": ";
+        throw Error(text + message);
+    }
+
+    /// Runs `step`, rethrowing the errors of layers and of JSON access with this context.
+    template <class Step> decltype(auto) run(const std::string& field, Step&& step) const
+    {
+        try {
+            return step();
+        } catch (const json::exception& e) {
+            fail(field, json_message(e));
+        } catch (const Error& e) {
+            fail(field, e.what());
+        }
+    }
+};
+
+std::string layer_label(const std::string& name, const std::string& class_name)
+{
+    return "layer '" + name + "' (" + class_name + ")";
+}
+
+std::string weights_field(const std::string& layer_name)
+{
+    return "weights[" + json(layer_name).dump() + "]";
+}
+
+// --- the layer registry ------------------------------------------------------------------------
+
+TensorShape unknown_steps_shape(std::size_t channels, const std::string& data_format)
+{
+    const auto c = static_cast<std::int64_t>(channels);
+    if (data_format == "channels_first") return {std::nullopt, c, std::nullopt};
+    return {std::nullopt, std::nullopt, c};
+}
+
+struct LayerKind {
+    std::string_view class_name;
+    std::function<std::unique_ptr<Layer>(const json& config)> from_config;
+    /// The input shape (steps unknown) a layer's kernel implies, for files that state none.
+    std::function<TensorShape(const Layer& layer, const Shape& kernel_shape)> input_shape_from_kernel;
+};
+
+template <class L> std::unique_ptr<Layer> layer_from_config(const json& config)
+{
+    return std::make_unique<L>(L::from_config(config));
+}
+
+// Conv1D kernel: (kernel_size, in_channels / groups, filters).
+TensorShape conv1d_input_shape(const Layer& layer, const Shape& kernel)
+{
+    const auto& options = static_cast<const Conv1D&>(layer).options();
+    return unknown_steps_shape(kernel[1] * static_cast<std::size_t>(options.groups), options.data_format);
+}
+
+// Conv1DTranspose kernel: (kernel_size, filters, in_channels).
+TensorShape conv1d_transpose_input_shape(const Layer& layer, const Shape& kernel)
+{
+    return unknown_steps_shape(kernel[2], static_cast<const Conv1DTranspose&>(layer).options().data_format);
+}
+
+const std::vector<LayerKind>& layer_kinds()
+{
+    static const std::vector<LayerKind> kinds = {
+        {"Conv1D", layer_from_config<Conv1D>, conv1d_input_shape},
+        {"Convolution1D", layer_from_config<Conv1D>, conv1d_input_shape}, // Keras 1/2 alias
+        {"Conv1DTranspose", layer_from_config<Conv1DTranspose>, conv1d_transpose_input_shape},
+        {"Convolution1DTranspose", layer_from_config<Conv1DTranspose>, conv1d_transpose_input_shape},
+    };
+    return kinds;
+}
+
+const LayerKind* find_layer_kind(const std::string& class_name)
+{
+    for (const auto& kind : layer_kinds())
+        if (kind.class_name == class_name) return &kind;
+    return nullptr;
+}
+
+std::string supported_classes()
+{
+    std::string names;
+    for (const auto& kind : layer_kinds()) names += (names.empty() ? "" : ", ") + std::string(kind.class_name);
+    return names;
+}
+
+// --- reading ------------------------------------------------------------------------------------
+
+/// A shape as Keras writes it: a list of non-negative ints and nulls.
+TensorShape shape_from_json(const json& j, const Where& where, const std::string& field)
+{
+    if (!j.is_array()) where.fail(field, "expected a shape (a list of integers and nulls), got " + j.dump());
+    TensorShape shape;
+    for (const auto& d : j) {
+        if (d.is_null()) shape.push_back(std::nullopt);
+        else if (d.is_number_integer() && d.get<std::int64_t>() >= 0) shape.push_back(d.get<std::int64_t>());
+        else where.fail(field, "expected a shape (a list of non-negative integers and nulls), got " + j.dump());
+    }
+    return shape;
+}
+
+const json* find_member(const json& object, const char* key)
+{
+    if (!object.is_object()) return nullptr;
+    const auto it = object.find(key);
+    return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+/// The shape in {"input_shape": [...]} (Keras 3 build_config), if present.
+std::optional<TensorShape> build_config_shape(const json& owner, const Where& where, const std::string& owner_field)
+{
+    const json* build_config = find_member(owner, "build_config");
+    const json* shape = build_config ? find_member(*build_config, "input_shape") : nullptr;
+    if (!shape) return std::nullopt;
+    return shape_from_json(*shape, where, owner_field + "build_config.input_shape");
+}
+
+/// One entry of config.layers, created but not built yet.
+struct LayerEntry {
+    std::unique_ptr<Layer> layer;
+    const LayerKind* kind = nullptr;
+    Where where;
+    std::optional<TensorShape> build_config_shape;
+};
+
+std::string string_member(const json& object, const char* key)
+{
+    const json* value = find_member(object, key);
+    return value && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+LayerEntry make_layer(const json& entry, std::size_t index, const std::string& source)
+{
+    const std::string field = "config.layers[" + std::to_string(index) + "]";
+    const Where file{source, ""};
+    if (!entry.is_object()) file.fail(field, "expected a layer object {\"class_name\": ..., \"config\": {...}}");
+    const std::string class_name = string_member(entry, "class_name");
+    if (class_name.empty()) file.fail(field + ".class_name", "missing or not a string");
+    const json* config = find_member(entry, "config");
+    const std::string config_name = config ? string_member(*config, "name") : std::string();
+    Where where{source, layer_label(config_name.empty() ? field : config_name, class_name)};
+
+    const LayerKind* kind = find_layer_kind(class_name);
+    if (!kind)
+        where.fail("class_name", "unsupported layer class '" + class_name + "' (rtconv loads " + supported_classes() +
+                                     ")");
+    if (!config) where.fail("config", "missing");
+    LayerEntry loaded{where.run("config", [&] { return kind->from_config(*config); }), kind, where, std::nullopt};
+    loaded.where.layer = layer_label(loaded.layer->name(), class_name);
+    loaded.build_config_shape = build_config_shape(entry, loaded.where, "");
+    return loaded;
+}
+
+/// The shape of a nested list, read along its first elements.
+Shape nested_list_shape(const json& j)
+{
+    Shape shape;
+    for (const json* level = &j; level->is_array(); level = &level->front()) {
+        shape.push_back(level->size());
+        if (level->empty()) break;
+    }
+    return shape;
+}
+
+/// Appends the numbers of a nested list of the given shape in row-major order; `path` names the
+/// element at fault in errors.
+void read_nested_list(const json& j, const Shape& shape, std::size_t depth, const std::string& path,
+                      const Where& where, std::vector<double>& out)
+{
+    if (depth == shape.size()) {
+        if (!j.is_number()) where.fail(path, "expected a number, got " + j.dump());
+        const double value = j.get<double>();
+        if (!std::isfinite(value)) where.fail(path, "expected a finite number, got " + j.dump());
+        out.push_back(value);
+        return;
+    }
+    if (!j.is_array() || j.size() != shape[depth])
+        where.fail(path, "ragged nested list: expected a list of " + std::to_string(shape[depth]) + ", got " +
+                             (j.is_array() ? "a list of " + std::to_string(j.size()) : j.dump()));
+    for (std::size_t i = 0; i < j.size(); ++i)
+        read_nested_list(j[i], shape, depth + 1, path + "[" + std::to_string(i) + "]", where, out);
+}
+
+Tensor read_weight_array(const json& j, const Variable& variable, const std::string& field, const Where& where)
+{
+    const Shape& expected = variable.value.shape();
+    const Shape actual = nested_list_shape(j);
+    if (actual != expected)
+        where.fail(field, "expected '" + variable.name + "' of shape " + shape_to_string(expected) + ", got " +
+                              (j.is_array() ? "a nested list of shape " + shape_to_string(actual) : j.dump()));
+    std::vector<double> values;
+    values.reserve(variable.value.size());
+    read_nested_list(j, expected, 0, field, where, values);
+    return Tensor(expected, std::move(values));
+}
+
+std::string describe_variables(const Layer& layer)
+{
+    std::string text;
+    for (const auto& v : layer.variables())
+        text += (text.empty() ? "" : ", ") + v.name + " " + shape_to_string(v.value.shape());
+    return text;
+}
+
+void load_layer_weights(Layer& layer, const json* weights, const Where& where)
+{
+    const std::size_t count = layer.variables().size();
+    if (count == 0 && (!weights || !weights->contains(layer.name()))) return;
+    const std::string field = weights_field(layer.name());
+    if (!weights)
+        where.fail("weights", "the file has no top-level \"weights\" object; this layer needs " +
+                                  std::to_string(count) + " arrays (" + describe_variables(layer) + ")");
+    const auto it = weights->find(layer.name());
+    if (it == weights->end())
+        where.fail(field, "missing; expected " + std::to_string(count) + " arrays (" + describe_variables(layer) + ")");
+    if (!it->is_array() || it->size() != count)
+        where.fail(field, "expected a list of " + std::to_string(count) + " arrays (" + describe_variables(layer) +
+                              "), got " + (it->is_array() ? std::to_string(it->size()) + " arrays" : it->dump()));
+    std::vector<Tensor> arrays;
+    for (std::size_t i = 0; i < count; ++i)
+        arrays.push_back(
+            read_weight_array((*it)[i], layer.variables()[i], field + "[" + std::to_string(i) + "]", where));
+    where.run(field, [&] { layer.set_weights(arrays); });
+}
+
+/// The Sequential's own config: {"name", "layers": [...]} (Keras 3, Keras 2) or the bare list of
+/// layer entries (Keras 2 before 2.2).
+const json& sequential_config(const json& document, const Where& file)
+{
+    if (!document.is_object()) file.fail("", "expected a JSON object {\"class_name\": \"Sequential\", ...}");
+    const std::string class_name = string_member(document, "class_name");
+    if (class_name != "Sequential")
+        file.fail("class_name", class_name.empty() ? "missing; expected \"Sequential\""
+                                                   : "rtconv loads Sequential models, not '" + class_name + "'");
+    const json* config = find_member(document, "config");
+    if (!config || !(config->is_object() || config->is_array()))
+        file.fail("config", "missing or not an object with \"layers\"");
+    return *config;
+}
+
+const json& layer_list(const json& config, const Where& file)
+{
+    if (config.is_array()) return config;
+    const json* layers = find_member(config, "layers");
+    if (!layers || !layers->is_array()) file.fail("config.layers", "missing or not a list");
+    return *layers;
+}
+
+/// The model input shape the file states, by the first of: an InputLayer, the Sequential's
+/// build_input_shape, the model's build_config.
+std::optional<TensorShape> stated_input_shape(const json& document, const json& config, const json& layers,
+                                              const Where& file)
+{
+    if (!layers.empty() && string_member(layers[0], "class_name") == "InputLayer") {
+        const json* input_config = find_member(layers[0], "config");
+        for (const char* key : {"batch_shape", "batch_input_shape"})
+            if (const json* shape = input_config ? find_member(*input_config, key) : nullptr)
+                return shape_from_json(*shape, file, std::string("config.layers[0].config.") + key);
+        file.fail("config.layers[0]", "InputLayer without \"batch_shape\" or \"batch_input_shape\"");
+    }
+    if (const json* shape = find_member(config, "build_input_shape"))
+        return shape_from_json(*shape, file, "config.build_input_shape");
+    return build_config_shape(document, file, "");
+}
+
+/// For files that state no input shape anywhere: what the first layer's own config or
+/// build_config says, else the channel count its kernel implies (steps unknown).
+TensorShape first_layer_input_shape(const LayerEntry& first, const json* weights)
+{
+    if (const auto& fixed = first.layer->build_input_shape()) return *fixed;
+    if (first.build_config_shape) return *first.build_config_shape;
+    const std::string field = weights_field(first.layer->name());
+    const json* arrays = weights ? find_member(*weights, first.layer->name().c_str()) : nullptr;
+    if (!arrays || !arrays->is_array() || arrays->empty())
+        first.where.fail(weights ? field : "weights",
+                         "missing; the file states no input shape (no InputLayer, batch_input_shape or build_config), "
+                         "so the input channels must come from this layer's kernel");
+    const Shape kernel = nested_list_shape(arrays->front());
+    if (kernel.size() != 3)
+        first.where.fail(field + "[0]", "expected a rank-3 kernel, got a nested list of shape " +
+                                            shape_to_string(kernel));
+    return first.kind->input_shape_from_kernel(*first.layer, kernel);
+}
+
+const json* weights_object(const json& document, const Where& file)
+{
+    const json* weights = find_member(document, "weights");
+    if (weights && !weights->is_object()) file.fail("weights", "expected an object {\"layer name\": [arrays]}");
+    return weights;
+}
+
+void check_weight_names(const json* weights, const Sequential& model, const Where& file)
+{
+    if (!weights) return;
+    for (const auto& item : weights->items()) {
+        bool known = false;
+        for (const auto& layer : model.layers()) known = known || layer->name() == item.key();
+        if (!known) file.fail(weights_field(item.key()), "no layer of this name in the model");
+    }
+}
+
+// --- writing ------------------------------------------------------------------------------------
+
+json shape_to_json(const TensorShape& shape)
+{
+    json list = json::array();
+    for (const auto& d : shape) list.push_back(d ? json(*d) : json(nullptr));
+    return list;
+}
+
+json nested_list(const Tensor& tensor, std::size_t depth, std::size_t& flat_index)
+{
+    if (depth == tensor.rank()) return tensor.flat(flat_index++);
+    json list = json::array();
+    for (std::size_t i = 0; i < tensor.shape()[depth]; ++i) list.push_back(nested_list(tensor, depth + 1, flat_index));
+    return list;
+}
+
+json weights_to_json(const Layer& layer)
+{
+    json arrays = json::array();
+    for (const auto& variable : layer.variables()) {
+        for (std::size_t i = 0; i < variable.value.size(); ++i)
+            if (!std::isfinite(variable.value.flat(i)))
+                throw Error("cannot save " + layer_label(layer.name(), layer.class_name()) + ": weight '" +
+                            variable.name + "' holds NaN or infinity, which JSON cannot represent");
+        std::size_t flat_index = 0;
+        arrays.push_back(nested_list(variable.value, 0, flat_index));
+    }
+    return arrays;
+}
+
+json input_layer_json(const TensorShape& batch_shape, DType dtype)
+{
+    return {{"module", "keras.layers"},
+            {"class_name", "InputLayer"},
+            {"config", {{"batch_shape", shape_to_json(batch_shape)}, {"dtype", dtype_name(dtype)},
+                        {"sparse", false}, {"name", "input_layer"}}},
+            {"registered_name", nullptr}};
+}
+
+} // namespace
+
+Sequential model_from_json(const json& document, const std::string& source)
+{
+    const Where file{source, ""};
+    const json& config = sequential_config(document, file);
+    const json& layers = layer_list(config, file);
+    const json* weights = weights_object(document, file);
+    std::optional<TensorShape> input_shape = stated_input_shape(document, config, layers, file);
+
+    std::vector<LayerEntry> entries;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        if (string_member(layers[i], "class_name") == "InputLayer") {
+            if (i == 0) continue;
+            file.fail("config.layers[" + std::to_string(i) + "]", "an InputLayer may only come first");
+        }
+        entries.push_back(make_layer(layers[i], i, source));
+    }
+    if (!input_shape && !entries.empty()) input_shape = first_layer_input_shape(entries.front(), weights);
+
+    // Built into a local model that is returned only complete: a failure leaves nothing behind.
+    Sequential model(config.is_object() && !string_member(config, "name").empty() ? string_member(config, "name")
+                                                                                   : "sequential");
+    if (!input_shape) return model; // no layers: nothing to build
+    model.set_input_shape(*input_shape);
+    TensorShape shape = *input_shape;
+    for (auto& entry : entries) {
+        entry.where.run("input shape " + shape_to_string(shape), [&] {
+            model.add(std::move(entry.layer));
+            shape = model.layers().back()->compute_output_shape(shape);
+        });
+    }
+    check_weight_names(weights, model, file);
+    for (std::size_t i = 0; i < entries.size(); ++i) load_layer_weights(*model.layers()[i], weights, entries[i].where);
+    return model;
+}
+
+Sequential load_model(const std::filesystem::path& path)
+{
+    const std::string source = path.string();
+    const std::string text = detail::read_file(path);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw Error(source + ": not valid JSON: the file is empty");
+    json document;
+    try {
+        document = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(source + ": not valid JSON: " + json_message(e));
+    }
+    return model_from_json(document, source);
+}
+
+json model_to_json(const Sequential& model)
+{
+    const auto& input_shape = model.input_shape();
+    const DType dtype = model.layers().empty() ? DType::float32 : model.layers().front()->dtype();
+    json layers = json::array();
+    json weights = json::object();
+    if (input_shape) layers.push_back(input_layer_json(*input_shape, dtype));
+    std::optional<TensorShape> shape = input_shape;
+    for (const auto& layer : model.layers()) {
+        if (!layer->built())
+            throw Error("cannot save model '" + model.name() + "': " + layer_label(layer->name(), layer->class_name()) +
+                        " is not built (give the model an input shape or run it once)");
+        json entry = {{"module", "keras.layers"},
+                      {"class_name", layer->class_name()},
+                      {"config", layer->get_config()},
+                      {"registered_name", nullptr}};
+        if (shape) {
+            entry["build_config"] = {{"input_shape", shape_to_json(*shape)}};
+            shape = layer->compute_output_shape(*shape);
+        }
+        layers.push_back(std::move(entry));
+        weights[layer->name()] = weights_to_json(*layer);
+    }
+    json config = {{"name", model.name()}, {"trainable", true}, {"dtype", serialize_dtype(dtype)}, {"layers", layers}};
+    json document = {{"module", "keras"}, {"class_name", "Sequential"}, {"config", config}, {"registered_name", nullptr}};
+    if (input_shape) {
+        document["config"]["build_input_shape"] = shape_to_json(*input_shape);
+        document["build_config"] = {{"input_shape", shape_to_json(*input_shape)}};
+    }
+    document["weights"] = std::move(weights);
+    return document;
+}
+
+void save_model(const Sequential& model, const std::filesystem::path& path)
+{
+    detail::write_file(path, model_to_json(model).dump() + "\n");
+}
+
+} // namespace rtconv

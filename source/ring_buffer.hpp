@@ -1,0 +1,68 @@
+#pragma once
+// The history of a streaming convolution: the last `frames` input frames of each channel,
+// in a ring per channel. Reading never copies it: a consumer asks for the window of a tap
+// and gets at most two contiguous pieces (before and after the wrap). Writing a block costs
+// min(block, frames) frames per channel, split in at most two copies.
+#include "conv_kernel.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace rtconv::detail {
+
+template <class T> class RingBuffer {
+public:
+    /// Allocates: call outside the audio thread.
+    void prepare(std::size_t channels, std::size_t frames)
+    {
+        channels_ = channels;
+        frames_ = frames;
+        // Slack past each row: the kernel may read a vector past a window's end.
+        ld_ = frames + kTimeSlack;
+        data_.assign(channels * ld_ + kTimeSlack, T(0));
+        oldest_ = 0;
+    }
+
+    void reset()
+    {
+        std::fill(data_.begin(), data_.end(), T(0));
+        oldest_ = 0;
+    }
+
+    std::size_t frames() const { return frames_; }
+    std::size_t ld() const { return ld_; }
+
+    /// Ring position of the frame `age` frames before the next one to be written (1 <= age <= frames).
+    std::size_t position_of_age(std::size_t age) const
+    {
+        const std::size_t p = oldest_ + frames_ - age;
+        return p >= frames_ ? p - frames_ : p;
+    }
+    /// Frames readable contiguously from ring position `p` before the wrap.
+    std::size_t run_from(std::size_t p) const { return frames_ - p; }
+    const T* at(std::size_t channel, std::size_t p) const { return data_.data() + channel * ld_ + p; }
+
+    /// Appends n frames (rows `ld` apart); only the newest `frames()` are kept.
+    void write(const T* block, std::size_t ld, std::size_t n)
+    {
+        if (frames_ == 0) return;
+        const std::size_t keep = std::min(n, frames_);
+        const std::size_t first = n - keep;
+        const std::size_t before_wrap = std::min(keep, frames_ - oldest_);
+        for (std::size_t c = 0; c < channels_; ++c) {
+            const T* src = block + c * ld + first;
+            T* row = data_.data() + c * ld_;
+            std::copy(src, src + before_wrap, row + oldest_);
+            std::copy(src + before_wrap, src + keep, row);
+        }
+        oldest_ = (oldest_ + keep) % frames_;
+    }
+
+private:
+    std::vector<T> data_;
+    std::size_t channels_ = 0, frames_ = 0, ld_ = 0;
+    std::size_t oldest_ = 0; ///< ring position of the oldest frame, where the next frame goes
+};
+
+} // namespace rtconv::detail

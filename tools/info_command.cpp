@@ -1,0 +1,112 @@
+// `rtconv info MODEL`: the architecture as a table, the parameter count, the receptive field, the
+// output rate and the multiply-adds per sample.
+#include "arguments.hpp"
+#include "commands.hpp"
+#include "model_stats.hpp"
+
+#include <rtconv/model_file.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+namespace rtconv::cli {
+
+const char* const info_help =
+    "usage: rtconv info MODEL\n"
+    "\n"
+    "Prints the architecture of MODEL (a .json model file) as a table, its parameter count,\n"
+    "receptive field (the input samples one output sample depends on), output rate, and\n"
+    "multiply-adds (MACs) of its convolutions per input and per output sample.\n"
+    "\n"
+    "options:\n"
+    "  --help   show this help\n";
+
+namespace {
+
+using Row = std::vector<std::string>;
+
+void print_table(const std::vector<Row>& rows)
+{
+    std::vector<std::size_t> widths(rows.front().size(), 0);
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c)
+            line += row[c] + std::string(c + 1 < row.size() ? widths[c] - row[c].size() + 2 : 0, ' ');
+        std::cout << line << "\n";
+    }
+}
+
+std::vector<Row> layer_rows(const Sequential& model)
+{
+    std::vector<Row> rows{{"layer", "class", "filters", "kernel", "stride", "dilation", "padding", "activation",
+                           "output shape", "params"}};
+    TensorShape shape = model.input_shape().value_or(TensorShape{});
+    for (const auto& layer : model.layers()) {
+        const auto g = conv_geometry(*layer);
+        if (model.input_shape()) shape = layer->compute_output_shape(shape);
+        const std::string output = model.input_shape() ? shape_to_string(shape) : "?";
+        const std::string params = layer->built() ? std::to_string(layer->count_params()) : "?";
+        if (!g) {
+            rows.push_back({layer->name(), layer->class_name(), "", "", "", "", "", "", output, params});
+            continue;
+        }
+        rows.push_back({layer->name(), layer->class_name(), std::to_string(g->filters), std::to_string(g->kernel_size),
+                        std::to_string(g->stride), std::to_string(g->dilation), g->padding, g->activation, output,
+                        params});
+    }
+    return rows;
+}
+
+std::string rate_text(const Rate& rate)
+{
+    if (rate.numerator == rate.denominator) return "1 output sample per input sample";
+    std::string text = std::to_string(rate.numerator);
+    if (rate.denominator != 1) text.append("/").append(std::to_string(rate.denominator));
+    return text + " output samples per input sample";
+}
+
+std::string number(double value)
+{
+    char text[64];
+    std::snprintf(text, sizeof text, "%.10g", value);
+    return text;
+}
+
+} // namespace
+
+int info_command(const std::vector<std::string>& args)
+{
+    const Arguments arguments(args, {}, {"--help"});
+    if (arguments.has("--help")) {
+        std::cout << info_help;
+        return 0;
+    }
+    if (arguments.positional().size() != 1) throw UsageError("info takes one MODEL file (see 'rtconv info --help')");
+    const std::string model_path = arguments.positional().front();
+    const Sequential model = load_model(model_path);
+
+    std::cout << "model: " << model.name() << " (" << model_path << ")\n";
+    if (model.input_shape()) std::cout << "input shape: " << shape_to_string(*model.input_shape()) << "\n";
+    if (model.layers().empty()) {
+        std::cout << "no layers\n";
+        return 0;
+    }
+    std::cout << "dtype: " << dtype_name(model.layers().front()->dtype()) << "\n\n";
+    print_table(layer_rows(model));
+    std::cout << "\ntotal params: " << model.count_params() << "\n";
+
+    const StackStats stats = stack_stats(model);
+    std::cout << "receptive field: " << (stats.receptive_field_exact ? "" : "at most ") << stats.receptive_field
+              << " input samples\n"
+              << "output rate: " << rate_text(stats.output_rate) << "\n"
+              << "MACs per input sample: " << number(stats.macs_per_input_sample) << "\n"
+              << "MACs per output sample: " << number(stats.macs_per_output_sample()) << "\n"
+              << "(MACs: multiply-adds of the convolutions in the steady state; bias adds and activations not "
+                 "counted)\n";
+    return 0;
+}
+
+} // namespace rtconv::cli
