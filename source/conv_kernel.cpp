@@ -47,7 +47,7 @@ std::vector<KernelSet> compiled_kernel_sets()
     if (cpu_runs("avx512")) sets.push_back(make_kernels_avx512());
 #endif
 #if RTCONV_HAVE_KERNEL_NEON64
-    sets.push_back(make_kernels_neon64());
+    if (cpu_runs("neon64")) sets.push_back(make_kernels_neon64());
 #endif
     return sets;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // keras.activations: every activation that applies elementwise or over the last axis,
-// by name ("relu", "swish", ...) or as a Keras config dict.
+// by name ("relu", "swish", ...) or as a Keras config dict, with Keras' default arguments
+// (leaky_relu slope 0.2, elu/celu alpha 1, shrink thresholds 0.5, squareplus b 4, exact gelu).
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -11,9 +12,9 @@ namespace rtconv {
 class Activation {
 public:
     enum class Kind {
-        linear, relu, relu6, leaky_relu, elu, selu, celu, gelu, gelu_approximate, silu, hard_silu, mish,
+        linear, relu, relu6, leaky_relu, elu, selu, celu, gelu, silu, hard_silu, mish,
         sigmoid, hard_sigmoid, log_sigmoid, sparse_sigmoid, tanh, hard_tanh, tanh_shrink, soft_shrink,
-        hard_shrink, softplus, softsign, squareplus, sparse_plus, exponential, threshold,
+        hard_shrink, softplus, softsign, squareplus, sparse_plus, exponential,
         // Last-axis activations: not elementwise.
         softmax, log_softmax, sparsemax, glu,
     };
@@ -35,13 +36,6 @@ public:
     /// Channels after the activation: glu halves the last axis.
     std::size_t output_channels(std::size_t channels) const;
 
-    /// Keras' default parameters for the parametrised kinds
-    /// (leaky_relu negative_slope, elu/celu alpha, threshold, shrink lambda ...).
-    double alpha() const { return alpha_; }
-    double beta() const { return beta_; }
-
-    /// Applies an elementwise activation to n contiguous values (scalar reference).
-    template <class T> void apply_elementwise(T* data, std::size_t n) const;
     /// Applies any activation over the last axis of a row-major array shaped (outer, axis):
     /// last-axis kinds act on each row of `axis` values; elementwise kinds act on every value.
     /// glu writes axis/2 values per row into `out` (which may alias `data` only for other kinds).
@@ -52,8 +46,6 @@ public:
 private:
     Kind kind_ = Kind::linear;
     std::string name_ = "linear";
-    double alpha_ = 0.0;
-    double beta_ = 0.0;
 };
 
 } // namespace rtconv

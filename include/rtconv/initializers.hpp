@@ -48,8 +48,13 @@ public:
     Kind kind() const { return kind_; }
 
 private:
+    Initializer(Kind kind, nlohmann::json config);
+
     Kind kind_ = Kind::zeros;
     nlohmann::json config_ = nlohmann::json::object(); // the Keras config of this kind
+    // The seed of the random stream: config_'s seed, or one drawn when the initializer is made
+    // unseeded, as Keras 3 does (so every call of one initializer gives the same values).
+    std::uint64_t stream_seed_ = 0;
 };
 
 } // namespace rtconv

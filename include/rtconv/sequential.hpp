@@ -2,6 +2,7 @@
 // keras.Sequential for the layers rtconv runs: a stack applied in order, with Keras' JSON form.
 #include "rtconv/layer.hpp"
 
+#include <concepts>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,7 +15,9 @@ public:
     explicit Sequential(std::string name = "sequential");
 
     /// Appends a layer (any rtconv layer type), returning a reference to the stored copy.
-    template <class L> L& add(L layer)
+    template <class L>
+        requires std::derived_from<L, Layer>
+    L& add(L layer)
     {
         auto owned = std::make_unique<L>(std::move(layer));
         L& ref = *owned;

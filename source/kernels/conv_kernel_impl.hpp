@@ -4,7 +4,7 @@
 // Everything here has internal linkage, so no inline function compiled for one
 // instruction set can be picked by the linker for another.
 #include "conv_kernel.hpp"
-#include "kernels/activation_kernels.hpp"
+#include "activation_formulas.hpp"
 
 #include <xsimd/xsimd.hpp>
 
@@ -72,7 +72,7 @@ inline void conv_tile(const ConvKernelArgs<T>& a, std::size_t block, std::size_t
         T* y = a.y + (row0 + r) * a.ldy + t;
         for (std::size_t v = 0; v < V; ++v) {
             B out = acc[r][v];
-            if (a.activation) out = activate<A>(*a.activation, out);
+            if (a.activation) out = activate(a.activation->kind(), out);
             out.store_unaligned(y + v * W);
         }
     }
