@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+#include <utility>
 
 namespace rtconv::detail {
 namespace {
@@ -42,44 +44,55 @@ template <class V> inline V softplus(const V& x)
 template <class V> inline V relu6(const V& x) { return min_of(max_of(x, V(0)), V(6)); }
 template <class V> inline V hard_sigmoid(const V& x) { return relu6(x + V(3)) / V(6); }
 
-/// Keras' activation of kind `kind` with its default arguments, as keras.activations.get(name) gives it.
-template <class V> inline V activate(Activation::Kind kind, const V& x)
+/// Keras' activation of kind K with its default arguments, as keras.activations.get(name) gives it.
+template <Activation::Kind K, class V> inline V activate(const V& x)
 {
-    using K = Activation::Kind;
-    switch (kind) {
-    case K::relu: return max_of(x, V(0));
-    case K::relu6: return relu6(x);
-    case K::leaky_relu: return if_else(x >= V(0), x, V(0.2) * x);
-    case K::elu: return if_else(x > V(0), x, xsimd::expm1(x));
-    case K::selu: {
+    using Kind = Activation::Kind;
+    if constexpr (K == Kind::relu) return max_of(x, V(0));
+    else if constexpr (K == Kind::relu6) return relu6(x);
+    else if constexpr (K == Kind::leaky_relu) return if_else(x >= V(0), x, V(0.2) * x);
+    else if constexpr (K == Kind::elu) return if_else(x > V(0), x, xsimd::expm1(x));
+    else if constexpr (K == Kind::selu) {
         const V scale(1.0507009873554804934193349852946), alpha(1.6732632423543772848170429916717);
         return scale * if_else(x > V(0), x, alpha * xsimd::expm1(x));
     }
-    case K::celu: return max_of(x, V(0)) + min_of(xsimd::expm1(x), V(0)); // alpha = 1
-    case K::gelu: return V(0.5) * x * (V(1) + xsimd::erf(x * V(0.70710678118654752440084436210485)));
-    case K::silu: return x * sigmoid(x);
-    case K::hard_silu: return x * hard_sigmoid(x);
-    case K::mish: return x * xsimd::tanh(softplus(x));
-    case K::sigmoid: return sigmoid(x);
-    case K::hard_sigmoid: return hard_sigmoid(x);
-    case K::log_sigmoid: return -softplus(-x);
-    case K::sparse_sigmoid: return min_of(max_of(V(0.5) * (x + V(1)), V(0)), V(1));
-    case K::tanh: return xsimd::tanh(x);
-    case K::hard_tanh: return min_of(max_of(x, V(-1)), V(1));
-    case K::tanh_shrink: return x - xsimd::tanh(x);
-    case K::soft_shrink: // threshold 0.5
+    else if constexpr (K == Kind::celu) return max_of(x, V(0)) + min_of(xsimd::expm1(x), V(0)); // alpha = 1
+    else if constexpr (K == Kind::gelu) return V(0.5) * x * (V(1) + xsimd::erf(x * V(0.70710678118654752440084436210485)));
+    else if constexpr (K == Kind::silu) return x * sigmoid(x);
+    else if constexpr (K == Kind::hard_silu) return x * hard_sigmoid(x);
+    else if constexpr (K == Kind::mish) return x * xsimd::tanh(softplus(x));
+    else if constexpr (K == Kind::sigmoid) return sigmoid(x);
+    else if constexpr (K == Kind::hard_sigmoid) return hard_sigmoid(x);
+    else if constexpr (K == Kind::log_sigmoid) return -softplus(-x);
+    else if constexpr (K == Kind::sparse_sigmoid) return min_of(max_of(V(0.5) * (x + V(1)), V(0)), V(1));
+    else if constexpr (K == Kind::tanh) return xsimd::tanh(x);
+    else if constexpr (K == Kind::hard_tanh) return min_of(max_of(x, V(-1)), V(1));
+    else if constexpr (K == Kind::tanh_shrink) return x - xsimd::tanh(x);
+    else if constexpr (K == Kind::soft_shrink) // threshold 0.5
         return if_else(x > V(0.5), x - V(0.5), if_else(x < V(-0.5), x + V(0.5), V(0)));
-    case K::hard_shrink: return if_else(xsimd::abs(x) > V(0.5), x, V(0)); // threshold 0.5
-    case K::softplus: return softplus(x);
-    case K::softsign: return x / (V(1) + xsimd::abs(x));
-    case K::squareplus: return V(0.5) * (x + xsimd::sqrt(x * x + V(4))); // b = 4
-    case K::sparse_plus: {
+    else if constexpr (K == Kind::hard_shrink) return if_else(xsimd::abs(x) > V(0.5), x, V(0)); // threshold 0.5
+    else if constexpr (K == Kind::softplus) return softplus(x);
+    else if constexpr (K == Kind::softsign) return x / (V(1) + xsimd::abs(x));
+    else if constexpr (K == Kind::squareplus) return V(0.5) * (x + xsimd::sqrt(x * x + V(4))); // b = 4
+    else if constexpr (K == Kind::sparse_plus) {
         const V middle = V(0.25) * (x + V(1)) * (x + V(1));
         return if_else(x <= V(-1), V(0), if_else(x >= V(1), x, middle));
     }
-    case K::exponential: return xsimd::exp(x);
-    default: return x; // linear; last-axis kinds never reach an elementwise path
-    }
+    else if constexpr (K == Kind::exponential) return xsimd::exp(x);
+    else return x; // linear; last-axis kinds never reach an elementwise path
+}
+
+/// Calls f(std::integral_constant<Kind, kind>{}) for a run-time elementwise kind, so callers
+/// switch once and then run a loop specialised for that activation.
+template <class F, std::size_t... I> inline void visit_elementwise(Activation::Kind kind, F&& f, std::index_sequence<I...>)
+{
+    (void)((kind == static_cast<Activation::Kind>(I)
+                ? (f(std::integral_constant<Activation::Kind, static_cast<Activation::Kind>(I)>{}), true)
+                : false) || ...);
+}
+template <class F> inline void visit_elementwise(Activation::Kind kind, F&& f)
+{
+    visit_elementwise(kind, f, std::make_index_sequence<static_cast<std::size_t>(Activation::Kind::softmax)>{});
 }
 
 } // namespace

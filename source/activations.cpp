@@ -128,7 +128,9 @@ template <class T> void Activation::apply_last_axis(const T* data, T* out, std::
         case Kind::sparsemax: sparsemax_row(x, y, axis); break;
         case Kind::glu: glu_row(x, y, axis); break;
         default:
-            for (std::size_t i = 0; i < axis; ++i) y[i] = detail::activate(kind_, x[i]);
+            detail::visit_elementwise(kind_, [&](auto kind) {
+                for (std::size_t i = 0; i < axis; ++i) y[i] = detail::activate<kind.value>(x[i]);
+            });
         }
     }
 }

@@ -52,26 +52,58 @@ void run_kernel(const ConvPlan& plan, const std::vector<ConvTap<T>>& taps, std::
     kernels_for<T>().conv(args);
 }
 
-// Output steps per chunk: keeps a chunk's input and output in cache.
-constexpr std::size_t kChunkSteps = 1024;
+// Output steps per chunk: keeps a chunk's input and output in cache, while a long dilated
+// kernel's span re-gathered with every chunk stays a small share of it.
+std::size_t chunk_steps(const ConvGeometry& g)
+{
+    return std::max<std::size_t>(1024, 4 * (g.kernel_size - 1) * g.dilation);
+}
 
 /// Input steps [begin, begin + count) of x as channels x time, zeros outside the sequence.
 template <class T> void gather(SequenceView<const T> x, std::ptrdiff_t begin, std::size_t count, Planar<T>& dst)
 {
     dst.resize(x.channels, count);
-    for (std::size_t j = 0; j < count; ++j) {
-        const std::ptrdiff_t t = begin + static_cast<std::ptrdiff_t>(j);
-        const bool inside = t >= 0 && t < static_cast<std::ptrdiff_t>(x.steps);
+    const auto first = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(-begin, 0, static_cast<std::ptrdiff_t>(count)));
+    const auto last = static_cast<std::size_t>(
+        std::clamp<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(x.steps) - begin, 0, static_cast<std::ptrdiff_t>(count)));
+    for (std::size_t c = 0; c < x.channels; ++c) {
+        T* row = dst.row(c);
+        std::fill(row, row + first, T(0));
+        std::fill(row + std::max(first, last), row + count, T(0));
+    }
+    if (last <= first) return;
+    const std::size_t t0 = static_cast<std::size_t>(begin + static_cast<std::ptrdiff_t>(first));
+    if (x.channels_first) {
         for (std::size_t c = 0; c < x.channels; ++c)
-            dst.row(c)[j] = inside ? x.at(static_cast<std::size_t>(t), c) : T(0);
+            std::copy_n(x.data + c * x.steps + t0, last - first, dst.row(c) + first);
+        return;
+    }
+    // channels_last: a transpose, done a few channels at a time so every destination row
+    // being written stays in a cache line of its own.
+    constexpr std::size_t kRowsAtOnce = 8;
+    for (std::size_t c0 = 0; c0 < x.channels; c0 += kRowsAtOnce) {
+        const std::size_t c1 = std::min(x.channels, c0 + kRowsAtOnce);
+        const T* src = x.data + t0 * x.channels;
+        for (std::size_t j = first; j < last; ++j, src += x.channels)
+            for (std::size_t c = c0; c < c1; ++c) dst.row(c)[j] = src[c];
     }
 }
 
 /// Column j of src goes to output step first + j * step.
 template <class T> void scatter(const Planar<T>& src, SequenceView<T> y, std::size_t first, std::size_t step)
 {
-    for (std::size_t j = 0; j < src.cols; ++j)
-        for (std::size_t c = 0; c < src.rows; ++c) y.at(first + j * step, c) = src.row(c)[j];
+    if (y.channels_first) {
+        for (std::size_t c = 0; c < src.rows; ++c) {
+            const T* row = src.row(c);
+            T* dst = y.data + c * y.steps + first;
+            for (std::size_t j = 0; j < src.cols; ++j) dst[j * step] = row[j];
+        }
+        return;
+    }
+    T* dst = y.data + first * y.channels;
+    const std::size_t stride = step * y.channels;
+    for (std::size_t j = 0; j < src.cols; ++j, dst += stride)
+        for (std::size_t c = 0; c < src.rows; ++c) dst[c] = src.row(c)[j];
 }
 
 } // namespace
@@ -102,8 +134,9 @@ void conv1d_forward(const ConvPlan& plan, SequenceView<const T> x, std::size_t p
     // a contiguous row again (tap k reads phase k % s from column k / s).
     std::vector<Planar<T>> phases(s > 1 ? s : 0);
     std::vector<ConvTap<T>> taps(g.kernel_size);
-    for (std::size_t t0 = 0; t0 < y.steps; t0 += kChunkSteps) {
-        const std::size_t n = std::min(kChunkSteps, y.steps - t0);
+    const std::size_t chunk = chunk_steps(g);
+    for (std::size_t t0 = 0; t0 < y.steps; t0 += chunk) {
+        const std::size_t n = std::min(chunk, y.steps - t0);
         const std::size_t span = (n - 1) * s + (g.kernel_size - 1) * g.dilation + 1;
         gather(x, static_cast<std::ptrdiff_t>(t0 * s) - static_cast<std::ptrdiff_t>(pad_left), span, in);
         for (std::size_t p = 0; p < phases.size(); ++p) {
@@ -141,8 +174,9 @@ void conv1d_transpose_forward(const ConvPlan& plan, SequenceView<const T> x, std
     const std::size_t lead = (g.kernel_size - 1) * g.dilation / s; // the largest e_k
     Planar<T> in, out;
     std::vector<ConvTap<T>> taps;
-    for (std::size_t n0 = 0; n0 < y.steps; n0 += kChunkSteps * s) {
-        const std::size_t m0 = n0 + crop_left, m1 = std::min(n0 + kChunkSteps * s, y.steps) + crop_left;
+    const std::size_t chunk = chunk_steps(g) * s;
+    for (std::size_t n0 = 0; n0 < y.steps; n0 += chunk) {
+        const std::size_t m0 = n0 + crop_left, m1 = std::min(n0 + chunk, y.steps) + crop_left;
         const std::size_t q_first = m0 / s; // no phase starts before it
         gather(x, static_cast<std::ptrdiff_t>(q_first) - static_cast<std::ptrdiff_t>(lead),
                ceil_div(m1, s) - q_first + lead, in);

@@ -7,7 +7,9 @@
 #include <rtconv/model_file.hpp>
 #include <rtconv/npy.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -107,6 +109,13 @@ int run_command(const std::vector<std::string>& args)
               << " | " << format("%.3f", seconds * 1e3) << " ms wall, "
               << format("%.4g", samples_per_second) << " samples/s (batch x steps), "
               << format("%.1f", samples_per_second / reference_sample_rate) << "x real time at 48 kHz\n";
+    double sum_of_squares = 0.0, peak = 0.0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        sum_of_squares += y.flat(i) * y.flat(i);
+        peak = std::max(peak, std::abs(y.flat(i)));
+    }
+    std::cout << "output rms " << format("%.6g", y.size() ? std::sqrt(sum_of_squares / double(y.size())) : 0.0)
+              << ", peak " << format("%.6g", peak) << "\n";
     return 0;
 }
 

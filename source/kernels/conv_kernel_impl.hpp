@@ -68,13 +68,14 @@ inline void conv_tile(const ConvKernelArgs<T>& a, std::size_t block, std::size_t
             }
         }
     }
+    if (a.activation)
+        visit_elementwise(a.activation->kind(), [&](auto kind) {
+            for (std::size_t r = 0; r < rows_here; ++r)
+                for (std::size_t v = 0; v < V; ++v) acc[r][v] = activate<kind.value>(acc[r][v]);
+        });
     for (std::size_t r = 0; r < rows_here; ++r) {
         T* y = a.y + (row0 + r) * a.ldy + t;
-        for (std::size_t v = 0; v < V; ++v) {
-            B out = acc[r][v];
-            if (a.activation) out = activate(a.activation->kind(), out);
-            out.store_unaligned(y + v * W);
-        }
+        for (std::size_t v = 0; v < V; ++v) acc[r][v].store_unaligned(y + v * W);
     }
 }
 
