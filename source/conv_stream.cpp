@@ -7,6 +7,7 @@ namespace rtconv::detail {
 template <class T> void ConvStream<T>::prepare(const ConvPlan& plan)
 {
     plan_ = &plan;
+    kernels(); // the first use detects the CPU and allocates: never let it be process()
     const ConvGeometry& g = plan.geometry;
     history_.prepare(g.in_channels, (g.kernel_size - 1) * g.dilation);
     taps_.resize(g.kernel_size);

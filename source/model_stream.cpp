@@ -1,59 +1,133 @@
 #include "rtconv/stream.hpp"
 
-#include "conv_stream.hpp"
+#include "conv_config.hpp"
 #include "denormals.hpp"
+#include "layer_stream.hpp"
 #include "rtconv/conv1d.hpp"
+#include "rtconv/conv1d_transpose.hpp"
 #include "rtconv/error.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace rtconv {
 namespace detail {
 
-/// A layer as the stream runs it: its packed weights and where its output sits in time.
-struct StreamLayer {
-    ConvPlan plan;
-    std::size_t latency = 0;     ///< frames this layer's output trails its input
-    std::size_t origin = 0;      ///< stream frame of this layer's whole-sequence output index 0
-};
-
+/// One audio channel's state: a stream per layer and the buffers between them.
 template <class T> struct Lane {
-    std::vector<ConvStream<T>> convs;
+    std::vector<LayerStream<T>> layers;
     std::vector<Planar<T>> buffers; ///< buffers[0]: model input; buffers[i + 1]: output of layer i
-    std::size_t frames_seen = 0;    ///< since reset, saturating at the largest origin
 };
 
 template <class T> struct ModelStreamState {
     std::vector<StreamLayer> layers;
     std::vector<Lane<T>> lanes;
     std::size_t max_block = 0;
-    std::size_t max_origin = 0;
 };
 
 namespace {
 
-StreamLayer stream_layer(const Layer& layer)
+[[noreturn]] void refuse(const Layer& layer, const std::string& why)
 {
-    const auto* conv = dynamic_cast<const Conv1D*>(&layer);
-    if (!conv) throw Error("Layer '" + layer.name() + "' (" + layer.class_name() + ") cannot be streamed yet");
-    const Conv1DOptions& o = conv->options();
-    if (o.strides != 1)
-        throw Error("Layer '" + layer.name() + "' (Conv1D): strided convolutions cannot be streamed yet");
-    if (!o.activation.is_elementwise())
-        throw Error("Layer '" + layer.name() + "' (Conv1D): activation '" + o.activation.name() +
-                    "' is not elementwise and cannot be streamed yet");
-    if (!conv->built()) throw Error("Layer '" + layer.name() + "' (Conv1D) is not built: it has no weights yet");
+    throw Error("Layer '" + layer.name() + "' (" + layer.class_name() + ") cannot be streamed: " + why);
+}
 
-    const auto weights = conv->get_weights();
-    StreamLayer s;
-    const std::size_t k = static_cast<std::size_t>(o.kernel_size), d = static_cast<std::size_t>(o.dilation_rate);
-    const std::size_t groups = static_cast<std::size_t>(o.groups);
-    s.plan.geometry = {weights[0].shape()[1] * groups, static_cast<std::size_t>(o.filters), k, 1, d, groups, false};
-    s.plan.activation = o.activation;
+DType dtype_of_stream(bool is_float)
+{
+    return is_float ? DType::float32 : DType::float64;
+}
+
+/// A frame-by-frame activation must act on channels: with channels_first, Keras' last axis is time.
+Activation frame_activation(const Layer& layer, const Activation& activation, const std::string& data_format)
+{
+    if (activation.is_elementwise()) return {};
+    if (data_format == "channels_first")
+        refuse(layer, "activation '" + activation.name() + "' acts on the last axis, which is time with "
+                      "channels_first: it needs the whole sequence");
+    return activation;
+}
+
+/// Delay bookkeeping shared by both layer kinds: the stream's input frame `tau` is the
+/// whole-sequence input index tau - delay_in.
+StreamLayer conv1d_layer(const Conv1D& conv, DType dtype, std::size_t delay_in)
+{
+    const Conv1DOptions& o = conv.options();
+    const auto weights = conv.get_weights();
+    const std::size_t k = static_cast<std::size_t>(o.kernel_size), d = static_cast<std::size_t>(o.dilation_rate),
+                      s = static_cast<std::size_t>(o.strides), groups = static_cast<std::size_t>(o.groups);
     const std::size_t span = (k - 1) * d;
-    // The stream computes the causal form; `same` is it shifted by the right padding, `valid` by the whole span.
-    s.latency = o.padding == "causal" ? 0 : o.padding == "same" ? span - span / 2 : span;
-    return s;
+    StreamLayer layer;
+    layer.in_channels = weights[0].shape()[1] * groups;
+    layer.frame_activation = frame_activation(conv, o.activation, o.data_format);
+    layer.out_channels = layer.frame_activation.output_channels(static_cast<std::size_t>(o.filters));
+    layer.down = s;
+
+    ConvPlan plan;
+    plan.geometry = {layer.in_channels, static_cast<std::size_t>(o.filters), k, 1, d, groups, false};
+    if (o.activation.is_elementwise()) plan.activation = o.activation;
+    plan.pack(weights[0].astype(dtype), weights.size() > 1 ? &weights[1] : nullptr);
+    layer.phases.push_back(std::move(plan));
+
+    // Whole-sequence output j reads input up to j*s - pad_left + span; the stream has that frame
+    // once input frame j*s - pad_left + span + delay_in has arrived. A strided `same` layer's left
+    // padding depends on the sequence length mod s: the stream takes Keras' split for lengths
+    // that are multiples of s.
+    const std::size_t pad_left = static_cast<std::size_t>(
+        conv_pad_left(static_cast<std::int64_t>(s), o.kernel_size, o.padding, o.strides, o.dilation_rate));
+    const std::size_t arrival = delay_in + span - pad_left;
+    layer.decimation_phase = arrival % s;
+    layer.delay = arrival / s;
+    return layer;
+}
+
+/// A stride-s transpose: output frame q*s + p is the causal convolution of the input with
+/// taps p, p + s, p + 2s, ... (dilation 1 when s > 1, as Keras requires; taps k*d when s = 1).
+StreamLayer conv1d_transpose_layer(const Conv1DTranspose& conv, DType dtype, std::size_t delay_in)
+{
+    const Conv1DTransposeOptions& o = conv.options();
+    const auto weights = conv.get_weights();
+    const Tensor kernel = weights[0].astype(dtype); // (k, filters, in)
+    const std::size_t k = static_cast<std::size_t>(o.kernel_size), d = static_cast<std::size_t>(o.dilation_rate),
+                      s = static_cast<std::size_t>(o.strides), filters = static_cast<std::size_t>(o.filters);
+    StreamLayer layer;
+    layer.in_channels = kernel.shape()[2];
+    layer.frame_activation = frame_activation(conv, o.activation, o.data_format);
+    layer.out_channels = layer.frame_activation.output_channels(filters);
+    layer.up = s;
+    const std::size_t tap_values = filters * layer.in_channels;
+    for (std::size_t p = 0; p < s; ++p) {
+        // Tap m of phase p (delay m input frames) is kernel tap p + m*s; ConvStream's tap i
+        // reads frame t - (taps - 1 - i) * dilation, so tap m goes to i = taps - 1 - m.
+        const std::size_t taps = p < k ? (k - p + s - 1) / s : 0;
+        ConvPlan plan;
+        plan.geometry = {layer.in_channels, filters, std::max<std::size_t>(taps, 1), 1, s > 1 ? 1 : d, 1, true};
+        if (o.activation.is_elementwise()) plan.activation = o.activation;
+        Tensor phase_kernel({plan.geometry.kernel_size, filters, layer.in_channels}, dtype);
+        for (std::size_t m = 0; m < taps; ++m)
+            for (std::size_t v = 0; v < tap_values; ++v)
+                phase_kernel.set_flat((taps - 1 - m) * tap_values + v, kernel.flat((p + m * s) * tap_values + v));
+        plan.pack(phase_kernel, weights.size() > 1 ? &weights[1] : nullptr);
+        layer.phases.push_back(std::move(plan));
+    }
+    // Input frame tau gives full-result indices (tau - delay_in)*s + p; output n is full index
+    // n + crop_left, where crop_left is the left half of what Keras crops (independent of length).
+    const std::int64_t out_one = conv_transpose_output_length(1, o.kernel_size, o.padding,
+                                                              o.output_padding ? std::optional<std::int64_t>(*o.output_padding)
+                                                                               : std::nullopt,
+                                                              o.strides, o.dilation_rate);
+    const std::int64_t total = static_cast<std::int64_t>((k - 1) * d + 1) - out_one;
+    const std::size_t crop_left = o.padding == "same" && total > 0 ? static_cast<std::size_t>(total / 2) : 0;
+    layer.delay = delay_in * s + crop_left;
+    return layer;
+}
+
+StreamLayer stream_layer(const Layer& layer, DType dtype, std::size_t delay_in)
+{
+    if (!layer.built()) refuse(layer, "it is not built (it has no weights yet)");
+    if (const auto* conv = dynamic_cast<const Conv1D*>(&layer)) return conv1d_layer(*conv, dtype, delay_in);
+    if (const auto* conv = dynamic_cast<const Conv1DTranspose*>(&layer))
+        return conv1d_transpose_layer(*conv, dtype, delay_in);
+    refuse(layer, "rtconv streams Conv1D and Conv1DTranspose layers");
 }
 
 } // namespace
@@ -63,22 +137,15 @@ template <class T> BasicModelStream<T>::BasicModelStream(const Sequential& model
     : state_(std::make_unique<detail::ModelStreamState<T>>())
 {
     if (model.layers().empty()) throw Error("Sequential model '" + model.name() + "' has no layers to stream");
-    std::size_t origin = 0;
+    std::size_t delay = 0;
     for (const auto& layer : model.layers()) {
-        detail::StreamLayer s = detail::stream_layer(*layer);
-        const DType dtype = std::is_same_v<T, float> ? DType::float32 : DType::float64;
-        const auto weights = layer->get_weights();
-        s.plan.pack(weights[0].astype(dtype), weights.size() > 1 ? &weights[1] : nullptr);
-        origin += s.latency;
-        s.origin = origin;
-        state_->max_origin = std::max(state_->max_origin, origin);
+        detail::StreamLayer s = detail::stream_layer(*layer, detail::dtype_of_stream(std::is_same_v<T, float>), delay);
+        if (!state_->layers.empty() && s.in_channels != state_->layers.back().out_channels)
+            throw Error("Layer '" + layer->name() + "' expects " + std::to_string(s.in_channels) +
+                        " channels but receives " + std::to_string(state_->layers.back().out_channels));
+        delay = s.delay;
         state_->layers.push_back(std::move(s));
     }
-    for (std::size_t i = 1; i < state_->layers.size(); ++i)
-        if (state_->layers[i].plan.geometry.in_channels != state_->layers[i - 1].plan.geometry.filters)
-            throw Error("Layer '" + model.layers()[i]->name() + "' expects " +
-                        std::to_string(state_->layers[i].plan.geometry.in_channels) + " channels but receives " +
-                        std::to_string(state_->layers[i - 1].plan.geometry.filters));
 }
 
 template <class T> BasicModelStream<T>::~BasicModelStream() = default;
@@ -93,85 +160,112 @@ template <class T> void BasicModelStream<T>::prepare(const StreamSpec& spec)
     st.max_block = spec.max_block_size;
     st.lanes.assign(spec.channels, {});
     for (auto& lane : st.lanes) {
-        lane.convs.resize(st.layers.size());
+        lane.layers.resize(st.layers.size());
         lane.buffers.resize(st.layers.size() + 1);
-        lane.buffers[0].resize(input_channels(), st.max_block);
+        std::size_t frames = st.max_block;
+        lane.buffers[0].resize(input_channels(), frames);
         for (std::size_t i = 0; i < st.layers.size(); ++i) {
-            lane.convs[i].prepare(st.layers[i].plan);
-            lane.buffers[i + 1].resize(st.layers[i].plan.geometry.filters, st.max_block);
+            lane.layers[i].prepare(st.layers[i], frames);
+            frames = st.layers[i].max_output_frames(frames);
+            lane.buffers[i + 1].resize(st.layers[i].conv_channels(), frames);
         }
     }
 }
 
 template <class T> void BasicModelStream<T>::reset()
 {
-    for (auto& lane : state_->lanes) {
-        for (auto& conv : lane.convs) conv.reset();
-        lane.frames_seen = 0;
-    }
+    for (auto& lane : state_->lanes)
+        for (auto& layer : lane.layers) layer.reset();
 }
 
-template <class T> void BasicModelStream<T>::process(const T* const* in, T* const* out, std::size_t n) noexcept
+template <class T> std::size_t BasicModelStream<T>::process(const T* const* in, T* const* out, std::size_t n) noexcept
 {
     detail::ScopedFlushDenormals flush;
     auto& st = *state_;
     const std::size_t cin = input_channels(), cout = output_channels();
+    std::size_t written = 0;
     for (std::size_t ch = 0; ch < st.lanes.size(); ++ch) {
         detail::Lane<T>& lane = st.lanes[ch];
+        written = 0;
         for (std::size_t done = 0; done < n;) {
-            const std::size_t m = std::min(st.max_block, n - done);
+            std::size_t m = std::min(st.max_block, n - done);
             detail::Planar<T>& input = lane.buffers[0];
             for (std::size_t t = 0; t < m; ++t)
                 for (std::size_t c = 0; c < cin; ++c) input.row(c)[t] = in[ch][(done + t) * cin + c];
-            for (std::size_t i = 0; i < st.layers.size(); ++i) {
-                detail::Planar<T>& x = lane.buffers[i];
-                detail::Planar<T>& y = lane.buffers[i + 1];
-                lane.convs[i].process(x.row(0), x.ld, y.row(0), y.ld, m);
-                // Before its origin a layer's output stands where the whole-sequence run has the
-                // next layer's zero padding: make it so.
-                const std::size_t origin = st.layers[i].origin;
-                if (lane.frames_seen < origin) {
-                    const std::size_t zeros = std::min(m, origin - lane.frames_seen);
-                    for (std::size_t c = 0; c < y.rows; ++c) std::fill(y.row(c), y.row(c) + zeros, T(0));
-                }
-            }
+            done += m;
+            for (std::size_t i = 0; i < st.layers.size(); ++i)
+                m = lane.layers[i].process(lane.buffers[i], m, lane.buffers[i + 1]);
             const detail::Planar<T>& result = lane.buffers.back();
             for (std::size_t t = 0; t < m; ++t)
-                for (std::size_t c = 0; c < cout; ++c) out[ch][(done + t) * cout + c] = result.row(c)[t];
-            lane.frames_seen = std::min(lane.frames_seen + m, st.max_origin);
-            done += m;
+                for (std::size_t c = 0; c < cout; ++c) out[ch][(written + t) * cout + c] = result.row(c)[t];
+            written += m;
         }
     }
+    return written;
 }
 
 template <class T> std::size_t BasicModelStream<T>::input_channels() const
 {
-    return state_->layers.front().plan.geometry.in_channels;
+    return state_->layers.front().in_channels;
 }
 
 template <class T> std::size_t BasicModelStream<T>::output_channels() const
 {
-    return state_->layers.back().plan.geometry.filters;
+    return state_->layers.back().out_channels;
 }
 
 template <class T> std::size_t BasicModelStream<T>::latency() const
 {
-    return state_->layers.back().origin;
+    return state_->layers.back().delay;
+}
+
+template <class T> std::size_t BasicModelStream<T>::rate_up() const
+{
+    std::size_t up = 1;
+    for (const auto& layer : state_->layers) up *= layer.up;
+    return up;
+}
+
+template <class T> std::size_t BasicModelStream<T>::rate_down() const
+{
+    std::size_t down = 1;
+    for (const auto& layer : state_->layers) down *= layer.down;
+    return down;
+}
+
+template <class T> std::size_t BasicModelStream<T>::max_output_frames(std::size_t n) const
+{
+    // Blocks larger than max_block_size are split; each piece rounds up at every decimator.
+    const std::size_t block = std::max<std::size_t>(state_->max_block, 1);
+    std::size_t total = 0;
+    for (std::size_t done = 0; done < n;) {
+        std::size_t m = std::min(block, n - done);
+        done += m;
+        for (const auto& layer : state_->layers) m = layer.max_output_frames(m);
+        total += m;
+    }
+    return total;
 }
 
 template <class T> std::size_t BasicModelStream<T>::receptive_field() const
 {
-    std::size_t field = 1;
-    for (const auto& layer : state_->layers)
-        field += (layer.plan.geometry.kernel_size - 1) * layer.plan.geometry.dilation;
-    return field;
+    // `frame`: input frames per frame of this layer's input; it grows through decimators and
+    // shrinks through upsamplers. A transpose's widest phase (the first) spans the most frames.
+    double field = 1.0, frame = 1.0;
+    for (const auto& layer : state_->layers) {
+        const auto& g = layer.phases.front().geometry;
+        field += double((g.kernel_size - 1) * g.dilation) * frame;
+        frame = frame * double(layer.down) / double(layer.up);
+    }
+    return static_cast<std::size_t>(std::ceil(field));
 }
 
 template <class T> std::size_t BasicModelStream<T>::state_values() const
 {
     std::size_t values = 0;
     for (const auto& layer : state_->layers)
-        values += (layer.plan.geometry.kernel_size - 1) * layer.plan.geometry.dilation * layer.plan.geometry.in_channels;
+        for (const auto& plan : layer.phases)
+            values += (plan.geometry.kernel_size - 1) * plan.geometry.dilation * plan.geometry.in_channels;
     return values;
 }
 

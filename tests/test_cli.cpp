@@ -21,6 +21,7 @@ using rtconv::Shape;
 using rtconv::Tensor;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
+using Catch::Matchers::EndsWith;
 
 namespace {
 
@@ -149,19 +150,49 @@ TEST_CASE("cli: wrong calls exit 2 with one line on stderr", "[cli]")
     CHECK_FALSE(std::filesystem::exists(dir / "y.npy"));
 }
 
-TEST_CASE("cli: --stream is refused until the streaming engine exists", "[cli]")
+TEST_CASE("cli: run --stream reproduces the whole-sequence run for any block partition", "[cli][stream]")
 {
     const rtconv_test::TempDir dir("cli");
     const std::string model = examples("demo_causal_stack.json"), input = examples("demo_input.npy");
-    const auto out = (dir / "y.npy").string();
-    for (const auto& extra : std::vector<std::vector<std::string>>{{"--stream"}, {"--stream", "--block", "64"},
-                                                                     {"--blocks", "random:7"}}) {
-        std::vector<std::string> call = {"run", model, "--input", input, "--output", out};
-        call.insert(call.end(), extra.begin(), extra.end());
-        const Result r = rtconv_cli(dir, call);
-        CHECK(r.status == 2);
-        CHECK(r.err == "rtconv: error: --stream is not available yet (streaming arrives with the streaming engine)\n");
+    REQUIRE(rtconv_cli(dir, {"run", model, "--input", input, "--output", (dir / "whole.npy").string()}).status == 0);
+    const Tensor whole = rtconv::read_npy(dir / "whole.npy");
+    for (const auto& blocks : std::vector<std::vector<std::string>>{
+             {"--block", "1"}, {"--block", "7"}, {"--block", "4096"}, {"--blocks", "random:3"}}) {
+        INFO(blocks[0] << " " << blocks[1]);
+        std::vector<std::string> call{"run", model, "--input", input, "--output", (dir / "s.npy").string(), "--stream"};
+        call.insert(call.end(), blocks.begin(), blocks.end());
+        REQUIRE(rtconv_cli(dir, call).status == 0);
+        const Tensor streamed = rtconv::read_npy(dir / "s.npy");
+        REQUIRE(streamed.shape() == whole.shape());
+        double worst = 0.0;
+        for (std::size_t i = 0; i < whole.size(); ++i)
+            worst = std::max(worst, std::abs(streamed.flat(i) - whole.flat(i)) / std::max(1.0, std::abs(whole.flat(i))));
+        CHECK(worst <= 1e-5);
     }
+}
+
+TEST_CASE("cli: block options go with --stream, one at a time", "[cli][stream]")
+{
+    const rtconv_test::TempDir dir("cli");
+    const std::string model = examples("demo_causal_stack.json"), input = examples("demo_input.npy");
+    const std::vector<std::string> run{"run", model, "--input", input, "--output", (dir / "y.npy").string()};
+    const auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> call = run;
+        call.insert(call.end(), extra.begin(), extra.end());
+        return rtconv_cli(dir, call);
+    };
+    Result r = with({"--block", "64"});
+    CHECK(r.status == 2);
+    CHECK(r.err == "rtconv: error: --block and --blocks go with --stream\n");
+    r = with({"--stream", "--block", "0"});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--block must be a whole number of frames"));
+    r = with({"--stream", "--blocks", "sequential"});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("--blocks takes random:SEED"));
+    r = with({"--stream", "--block", "8", "--blocks", "random:1"});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Contains("not both"));
 }
 
 TEST_CASE("cli: run computes the hand-derived output and reports its speed", "[cli]")
@@ -176,7 +207,9 @@ TEST_CASE("cli: run computes the hand-derived output and reports its speed", "[c
     CHECK(r.err.empty());
     CHECK_THAT(r.out, StartsWith("output (1, 3, 1) float32") && Contains("samples/s") &&
                           Contains("real time at 48 kHz"));
-    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
+    CHECK_THAT(r.out, Contains("\noutput rms 5.1"));   // sqrt((1.5^2 + 4.5^2 + 7.5^2) / 3) = 5.12...
+    CHECK_THAT(r.out, EndsWith(", peak 7.5\n"));
     const Tensor y = rtconv::read_npy(dir / "y.npy");
     CHECK(y.dtype() == rtconv::DType::float32);
     REQUIRE(y.shape() == Shape{1, 3, 1});

@@ -2,21 +2,26 @@
 // run of a model over a NumPy array, with its speed.
 #include "arguments.hpp"
 #include "commands.hpp"
+#include "model_stats.hpp"
 
 #include <rtconv/error.hpp>
 #include <rtconv/model_file.hpp>
 #include <rtconv/npy.hpp>
+#include <rtconv/stream.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <random>
 #include <cstdio>
 #include <iostream>
 
 namespace rtconv::cli {
 
 const char* const run_help =
-    "usage: rtconv run MODEL --input X.npy --output Y.npy [--dtype float32|float64]\n"
+    "usage: rtconv run MODEL --input X.npy --output Y.npy [--stream [--block N | --blocks random:SEED]]\n"
+    "                  [--dtype float32|float64]\n"
     "\n"
     "Runs MODEL (a .json model file) over the NumPy array X.npy, shaped as the model's input:\n"
     "(batch, steps, channels), or (batch, channels, steps) when the first layer is channels_first.\n"
@@ -26,9 +31,15 @@ const char* const run_help =
     "  --input X.npy    the input array (float32 or float64)\n"
     "  --output Y.npy   where to write the output\n"
     "  --dtype D        compute in float32 or float64 (default: the model's dtype)\n"
+    "  --stream         run each batch item through the streaming engine, block by block, then\n"
+    "                   trim the output to the whole-sequence length and alignment\n"
+    "  --block N        stream in blocks of N frames (default 512)\n"
+    "  --blocks random:SEED  stream in blocks of random sizes 1..1024 drawn from SEED\n"
     "  --help           show this help\n"
     "\n"
-    "--stream, --block and --blocks arrive with the streaming engine.\n";
+    "A streamed run equals the whole-sequence run except, with a `same` or transposed layer after\n"
+    "the first, in the last frames, where the whole-sequence run pads that layer's input with zeros\n"
+    "and a stream cannot know the input has ended.\n";
 
 namespace {
 
@@ -62,6 +73,109 @@ void check_input(const Tensor& x, const Sequential& model, const std::string& in
                     (channels_first(model) ? " (batch, channels, steps)" : " (batch, steps, channels)"));
 }
 
+/// The whole-sequence output steps for `steps` input steps (Keras' shape rules layer by layer,
+/// each fed the channels it was built for).
+std::size_t whole_sequence_steps(const Sequential& model, std::size_t steps)
+{
+    const bool cf = channels_first(model);
+    auto length = static_cast<std::int64_t>(steps);
+    for (const auto& layer : model.layers()) {
+        const auto channels = static_cast<std::int64_t>(conv_geometry(*layer)->in_channels);
+        const TensorShape in = cf ? TensorShape{1, channels, length} : TensorShape{1, length, channels};
+        length = *layer->compute_output_shape(in)[cf ? 2 : 1];
+    }
+    return static_cast<std::size_t>(length);
+}
+
+/// (batch, a, b) -> (batch, b, a): between channels_first arrays and the stream's frames.
+Tensor transpose_last_two(const Tensor& x)
+{
+    const std::size_t batch = x.shape()[0], a = x.shape()[1], b = x.shape()[2];
+    Tensor y({batch, b, a}, x.dtype());
+    for (std::size_t n = 0; n < batch; ++n)
+        for (std::size_t i = 0; i < a; ++i)
+            for (std::size_t j = 0; j < b; ++j) y.set_flat((n * b + j) * a + i, x.flat((n * a + i) * b + j));
+    return y;
+}
+
+/// How --block / --blocks cut the input into process() calls.
+struct BlockSizes {
+    std::size_t fixed = 512;
+    std::optional<std::uint32_t> random_seed;
+    std::size_t max_block() const { return random_seed ? 1024 : fixed; }
+};
+
+BlockSizes block_sizes(const Arguments& arguments)
+{
+    BlockSizes blocks;
+    if (const auto n = arguments.value("--block")) {
+        char* end = nullptr;
+        const long value = std::strtol(n->c_str(), &end, 10);
+        if (n->empty() || *end != '\0' || value < 1 || value > (1 << 24))
+            throw UsageError("--block must be a whole number of frames from 1 to 16777216, not '" + *n + "'");
+        blocks.fixed = static_cast<std::size_t>(value);
+    }
+    if (const auto spec = arguments.value("--blocks")) {
+        char* end = nullptr;
+        const std::string prefix = "random:";
+        const unsigned long seed = spec->starts_with(prefix) ? std::strtoul(spec->c_str() + prefix.size(), &end, 10) : 0;
+        if (!spec->starts_with(prefix) || spec->size() == prefix.size() || *end != '\0')
+            throw UsageError("--blocks takes random:SEED (a whole number), not '" + *spec + "'");
+        blocks.random_seed = static_cast<std::uint32_t>(seed);
+    }
+    return blocks;
+}
+
+/// One batch item streamed: frames in (steps, channels) order, then zeros until the stream has
+/// given latency + out_steps frames; returns those out_steps frames in the same order.
+template <class T>
+std::vector<T> stream_item(BasicModelStream<T>& stream, const T* frames, std::size_t steps, std::size_t out_steps,
+                           const BlockSizes& blocks, std::mt19937& rng)
+{
+    const std::size_t cin = stream.input_channels(), cout = stream.output_channels();
+    const std::size_t wanted = stream.latency() + out_steps;
+    std::vector<T> out(wanted * cout + stream.max_output_frames(blocks.max_block()) * cout);
+    std::vector<T> zeros(blocks.max_block() * cin, T(0));
+    std::uniform_int_distribution<std::size_t> random_size(1, blocks.max_block());
+    std::size_t fed = 0, written = 0;
+    while (written < wanted) {
+        const std::size_t n = blocks.random_seed ? random_size(rng) : blocks.fixed;
+        const T* in = fed < steps ? frames + fed * cin : zeros.data();
+        const std::size_t take = fed < steps ? std::min(n, steps - fed) : n;
+        T* o = out.data() + written * cout;
+        written += stream.process(&in, &o, take);
+        fed += take;
+    }
+    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(stream.latency() * cout));
+    out.resize(out_steps * cout);
+    return out;
+}
+
+template <class T> Tensor run_streamed_as(const Sequential& model, const Tensor& x, const BlockSizes& blocks)
+{
+    const bool cf = channels_first(model);
+    // The stream takes frames; a channels_first array is (batch, channels, steps).
+    const Tensor frames_in = cf ? transpose_last_two(x) : x;
+    const std::size_t batch = x.shape()[0], steps = frames_in.shape()[1], cin = frames_in.shape()[2];
+    BasicModelStream<T> stream(model);
+    const std::size_t cout = stream.output_channels(), out_steps = whole_sequence_steps(model, steps);
+    stream.prepare({.sample_rate = reference_sample_rate, .max_block_size = blocks.max_block(), .channels = 1});
+    std::mt19937 rng(blocks.random_seed.value_or(0));
+    Tensor y({batch, out_steps, cout}, x.dtype());
+    for (std::size_t b = 0; b < batch; ++b) {
+        stream.reset();
+        const auto item = stream_item<T>(stream, frames_in.data<T>() + b * steps * cin, steps, out_steps, blocks, rng);
+        std::copy(item.begin(), item.end(), y.data<T>() + b * out_steps * cout);
+    }
+    return cf ? transpose_last_two(y) : y;
+}
+
+Tensor run_streamed(const Sequential& model, const Tensor& x, const BlockSizes& blocks)
+{
+    return x.dtype() == DType::float32 ? run_streamed_as<float>(model, x, blocks)
+                                       : run_streamed_as<double>(model, x, blocks);
+}
+
 std::string format(const char* pattern, double value)
 {
     char text[64];
@@ -78,8 +192,10 @@ int run_command(const std::vector<std::string>& args)
         std::cout << run_help;
         return 0;
     }
-    if (arguments.has("--stream") || arguments.has("--block") || arguments.has("--blocks"))
-        throw UsageError("--stream is not available yet (streaming arrives with the streaming engine)");
+    if ((arguments.has("--block") || arguments.has("--blocks")) && !arguments.has("--stream"))
+        throw UsageError("--block and --blocks go with --stream");
+    if (arguments.has("--block") && arguments.has("--blocks")) throw UsageError("give --block or --blocks, not both");
+    const BlockSizes blocks = block_sizes(arguments);
     if (arguments.positional().size() != 1) throw UsageError("run takes one MODEL file (see 'rtconv run --help')");
     const std::string model_path = arguments.positional().front();
     const std::string input_path = arguments.required("--input");
@@ -99,7 +215,7 @@ int run_command(const std::vector<std::string>& args)
     check_input(x, model, input_path);
 
     const auto start = std::chrono::steady_clock::now();
-    const Tensor y = model(x);
+    const Tensor y = arguments.has("--stream") ? run_streamed(model, x, blocks) : model(x);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     write_npy(output_path, y);
 

@@ -5,11 +5,14 @@
 //
 //   rtconv::ModelStream stream(model);
 //   stream.prepare({.sample_rate = 48000, .max_block_size = 512, .channels = 2});
-//   stream.process(inputs, outputs, n);   // inputs[ch]: n frames of the model's input features
+//   std::size_t m = stream.process(inputs, outputs, n);   // inputs[ch]: n frames of input features
 //
-// The stream reproduces the whole-sequence output delayed by latency() frames (DESIGN §4):
-// causal layers add none, `same` layers their right padding, `valid` layers their
-// (kernel_size - 1) * dilation_rate warm-up.
+// The stream reproduces the whole-sequence output delayed by latency() output frames
+// (DESIGN §4): causal layers add none, `same` layers their right padding, `valid` layers their
+// (kernel_size - 1) * dilation_rate warm-up. Strided Conv1D layers decimate and
+// Conv1DTranspose layers upsample, so n input frames give about n * rate_up() / rate_down()
+// output frames; the phase carries across blocks. A strided `same` layer streams Keras'
+// padding split for sequence lengths that are multiples of its stride.
 #include "rtconv/sequential.hpp"
 
 #include <cstddef>
@@ -36,13 +39,20 @@ public:
     /// Allocates everything process() will use.
     void prepare(const StreamSpec& spec);
     void reset();
-    /// in[ch] / out[ch]: n frames for audio channel ch, features interleaved within a frame.
-    void process(const T* const* in, T* const* out, std::size_t n) noexcept;
+    /// in[ch]: n frames for audio channel ch, features interleaved within a frame; out[ch] has
+    /// room for max_output_frames(n) frames. Returns the output frames written per channel.
+    std::size_t process(const T* const* in, T* const* out, std::size_t n) noexcept;
 
     std::size_t input_channels() const;
     std::size_t output_channels() const;
-    /// Frames by which the output trails the whole-sequence result.
+    /// Output frames by which the output trails the whole-sequence result.
     std::size_t latency() const;
+    /// Output rate / input rate = rate_up() / rate_down() (products of the transposes' and the
+    /// strided layers' strides).
+    std::size_t rate_up() const;
+    std::size_t rate_down() const;
+    /// The most output frames a process() call of n input frames writes.
+    std::size_t max_output_frames(std::size_t n) const;
     /// Input frames one output frame depends on.
     std::size_t receptive_field() const;
     /// History frames times channels, summed over layers: the whole state of one audio channel.

@@ -1,0 +1,154 @@
+#pragma once
+// The models the real-time tests stream: every layer kind, padding, grouping and activation,
+// both sample types, mono and stereo. To cover a new kind, add a row to model_cases(). A row
+// the stream cannot run yet (its constructor throws rtconv::Error) is skipped with a warning,
+// so a row can land before the stream supports its kind.
+#include "rtconv/conv1d.hpp"
+#include "rtconv/conv1d_transpose.hpp"
+#include "rtconv/sequential.hpp"
+#include "rtconv/stream.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace rtconv_realtime {
+
+using rtconv::Conv1DOptions;
+using rtconv::Conv1DTransposeOptions;
+using LayerSpec = std::variant<Conv1DOptions, Conv1DTransposeOptions>;
+
+struct ModelCase {
+    std::string name;
+    std::size_t input_channels = 1;
+    std::vector<LayerSpec> layers; ///< dtype and bias_initializer are set by build_model()
+    std::size_t audio_channels = 1;
+    std::size_t max_block = 64;
+};
+
+/// Every activation Keras applies elementwise, then the last-axis ones the stream may refuse.
+inline const char* const kActivations[] = {
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "hard_silu", "mish",
+    "sigmoid", "hard_sigmoid", "log_sigmoid", "sparse_sigmoid", "tanh", "hard_tanh", "tanh_shrink",
+    "soft_shrink", "hard_shrink", "softplus", "softsign", "squareplus", "sparse_plus", "exponential",
+    "softmax", "log_softmax", "sparsemax", "glu",
+};
+
+/// WaveNet-style stack: 20 causal tanh layers, dilations 1..512 twice over.
+inline ModelCase deep_dilated_case()
+{
+    ModelCase c{.name = "20-layer dilated causal tanh, 16 channels", .input_channels = 1};
+    for (int i = 0; i < 20; ++i)
+        c.layers.push_back(Conv1DOptions{.filters = 16, .kernel_size = 3, .padding = "causal",
+                                         .dilation_rate = 1 << (i % 10), .activation = "tanh"});
+    return c;
+}
+
+inline std::vector<ModelCase> model_cases()
+{
+    std::vector<ModelCase> cases = {
+        {"causal k3", 2, {Conv1DOptions{.filters = 8, .kernel_size = 3, .padding = "causal"}}},
+        {"same k4 d2", 3, {Conv1DOptions{.filters = 6, .kernel_size = 4, .padding = "same", .dilation_rate = 2}}},
+        {"valid k5 d3", 2, {Conv1DOptions{.filters = 4, .kernel_size = 5, .padding = "valid", .dilation_rate = 3}}},
+        {"pointwise k1 without bias", 4, {Conv1DOptions{.filters = 8, .kernel_size = 1, .use_bias = false}}},
+        // A history longer than any block: the ring wraps inside blocks.
+        {"causal d97 beyond the block, stereo", 1,
+         {Conv1DOptions{.filters = 4, .kernel_size = 3, .padding = "causal", .dilation_rate = 97}}, 2, 16},
+        {"grouped (2 groups)", 8, {Conv1DOptions{.filters = 8, .kernel_size = 3, .padding = "causal", .groups = 2}}},
+        {"depthwise (groups = channels)", 6,
+         {Conv1DOptions{.filters = 6, .kernel_size = 3, .padding = "same", .dilation_rate = 2, .groups = 6}}},
+        {"causal + same + valid stack, stereo", 2,
+         {Conv1DOptions{.filters = 8, .kernel_size = 3, .padding = "causal", .dilation_rate = 4, .activation = "tanh"},
+          Conv1DOptions{.filters = 8, .kernel_size = 4, .padding = "same", .dilation_rate = 2, .activation = "relu"},
+          Conv1DOptions{.filters = 2, .kernel_size = 2, .padding = "valid", .activation = "sigmoid"}},
+         2},
+        {"max block 1", 1,
+         {Conv1DOptions{.filters = 4, .kernel_size = 3, .padding = "same", .dilation_rate = 3, .activation = "gelu"},
+          Conv1DOptions{.filters = 1, .kernel_size = 2, .padding = "causal"}},
+         1, 1},
+        deep_dilated_case(),
+        // Resampling layers: decimation and polyphase upsampling, phases carried across blocks.
+        {"strided k4 s2 same", 2, {Conv1DOptions{.filters = 8, .kernel_size = 4, .strides = 2, .padding = "same"}}},
+        {"transpose k4 s2 valid", 2,
+         {Conv1DTransposeOptions{.filters = 4, .kernel_size = 4, .strides = 2, .padding = "valid"}}},
+        {"transpose k4 s2 same", 2,
+         {Conv1DTransposeOptions{.filters = 4, .kernel_size = 4, .strides = 2, .padding = "same"}}},
+        {"transpose k3 s2 valid output_padding 1", 2,
+         {Conv1DTransposeOptions{.filters = 4, .kernel_size = 3, .strides = 2, .padding = "valid", .output_padding = 1}}},
+        {"transpose k3 s2 same output_padding 1", 2,
+         {Conv1DTransposeOptions{.filters = 4, .kernel_size = 3, .strides = 2, .padding = "same", .output_padding = 1}}},
+        {"strided encoder + transpose decoder, stereo", 2,
+         {Conv1DOptions{.filters = 8, .kernel_size = 4, .strides = 2, .padding = "same", .activation = "relu"},
+          Conv1DTransposeOptions{.filters = 2, .kernel_size = 4, .strides = 2, .padding = "same"}},
+         2},
+    };
+    for (const char* activation : kActivations)
+        cases.push_back({std::string("activation ") + activation, 3,
+                         {Conv1DOptions{.filters = 6, .kernel_size = 3, .padding = "causal", .activation = activation}}});
+    return cases;
+}
+
+/// The case's model in `dtype` ("float32" or "float64"), with random biases so no bias path is all zeros.
+inline rtconv::Sequential build_model(const ModelCase& c, const std::string& dtype)
+{
+    rtconv::Sequential model;
+    model.set_input_shape({1, std::nullopt, static_cast<std::int64_t>(c.input_channels)});
+    for (LayerSpec spec : c.layers)
+        std::visit(
+            [&](auto& options) {
+                options.dtype = dtype;
+                options.bias_initializer = "random_normal";
+                if constexpr (std::is_same_v<std::decay_t<decltype(options)>, Conv1DOptions>)
+                    model.add(rtconv::Conv1D(options));
+                else
+                    model.add(rtconv::Conv1DTranspose(options));
+            },
+            spec);
+    return model;
+}
+
+/// A prepared stream fed noise in blocks of random sizes in [1, 2 * max_block]: larger than
+/// max_block too, which process() must split. All allocation happens in the constructor.
+template <class T> class RandomBlockRunner {
+public:
+    /// Throws rtconv::Error when the stream cannot run the model.
+    RandomBlockRunner(const rtconv::Sequential& model, const ModelCase& c, unsigned seed)
+        : stream_(model), block_sizes_(1, 2 * c.max_block), rng_(seed)
+    {
+        stream_.prepare({.sample_rate = 48000, .max_block_size = c.max_block, .channels = c.audio_channels});
+        const std::size_t longest = 2 * c.max_block;
+        std::normal_distribution<T> noise;
+        for (std::size_t ch = 0; ch < c.audio_channels; ++ch) {
+            auto& in = inputs_.emplace_back(longest * stream_.input_channels());
+            for (T& v : in) v = noise(rng_);
+            outputs_.emplace_back(stream_.max_output_frames(longest) * stream_.output_channels());
+        }
+        for (std::size_t ch = 0; ch < c.audio_channels; ++ch) {
+            input_pointers_.push_back(inputs_[ch].data());
+            output_pointers_.push_back(outputs_[ch].data());
+        }
+    }
+
+    /// One process() call; drawing the size touches no heap.
+    void process_random_block()
+    {
+        stream_.process(input_pointers_.data(), output_pointers_.data(), block_sizes_(rng_));
+    }
+
+    rtconv::BasicModelStream<T>& stream() { return stream_; }
+
+private:
+    rtconv::BasicModelStream<T> stream_;
+    std::uniform_int_distribution<std::size_t> block_sizes_;
+    std::mt19937 rng_;
+    std::vector<std::vector<T>> inputs_, outputs_;
+    std::vector<const T*> input_pointers_;
+    std::vector<T*> output_pointers_;
+};
+
+} // namespace rtconv_realtime
