@@ -41,8 +41,35 @@ template <class T> struct ConvKernelArgs {
 
 template <class T> using ConvKernelFn = void (*)(const ConvKernelArgs<T>&);
 
+/// The frame kernel: whole output frames, SIMD across output channels, for time-major data
+/// (channels_last sequences), where the time-contiguous kernel would need a transpose.
+///
+///   y[t * ldy + o * y_chan] = act( bias[o] + sum over taps j, input channels c of w_j[c][o] * x_j[t * x_step + c * ldx_j] )
+///
+/// It also serves streams on blocks too short to fill the time kernel's vectors (block size 1).
+template <class T> struct FrameKernelArgs {
+    T* y;
+    std::size_t ldy;         ///< distance between output frames
+    std::size_t y_chan;      ///< distance between output channels: 1 for time-major output
+    std::size_t frames;
+    std::size_t cout;        ///< output channels
+    std::size_t w_stride;    ///< packed weight row length: cout rounded up to kFrameLanes<T>
+    std::size_t cin;
+    /// Per tap: x = its input for output frame 0, ldx = distance between input channels,
+    /// w = [cin][w_stride] weights, zero past cout.
+    const ConvTap<T>* taps;
+    std::size_t num_taps;
+    std::size_t x_step;      ///< distance between the inputs of consecutive output frames
+    const T* bias;           ///< w_stride values (zero past cout), or null
+    const Activation* activation;
+};
+
+/// Packed frame weights pad each row of output channels to a whole number of the widest vectors.
+template <class T> inline constexpr std::size_t kFrameLanes = 64 / sizeof(T);
+
 template <class T> struct ConvKernels {
     ConvKernelFn<T> conv = nullptr;
+    void (*frames)(const FrameKernelArgs<T>&) = nullptr;
     /// Runs `iterations` rounds of independent fused multiply-adds on full registers and returns
     /// how many scalar multiply-adds that was: the yardstick for "% of FMA peak".
     std::size_t (*fma_probe)(std::size_t iterations) = nullptr;

@@ -27,6 +27,24 @@ void pack_into(const ConvGeometry& g, const Tensor& kernel, const Tensor* bias, 
         out.bias.assign(bias->data<T>(), bias->data<T>() + bias->size());
     else
         out.bias.clear();
+
+    out.frame_stride = (rows + kFrameLanes<T> - 1) / kFrameLanes<T> * kFrameLanes<T>;
+    out.frame_tap_size = cin * out.frame_stride;
+    out.frame_kernel.assign(g.groups * g.kernel_size * out.frame_tap_size, T(0));
+    for (std::size_t grp = 0; grp < g.groups; ++grp)
+        for (std::size_t k = 0; k < g.kernel_size; ++k)
+            for (std::size_t c = 0; c < cin; ++c) {
+                T* dst = out.frame_kernel.data() + ((grp * g.kernel_size + k) * cin + c) * out.frame_stride;
+                for (std::size_t o = 0; o < rows; ++o)
+                    dst[o] = g.transpose ? w[(k * g.filters + o) * g.in_channels + c] // (k, filters, in)
+                                         : w[(k * cin + c) * g.filters + grp * rows + o]; // (k, in/groups, filters)
+            }
+    out.frame_bias.clear();
+    if (bias) {
+        out.frame_bias.assign(g.groups * out.frame_stride, T(0));
+        for (std::size_t grp = 0; grp < g.groups; ++grp)
+            std::copy_n(out.bias.data() + grp * rows, rows, out.frame_bias.data() + grp * out.frame_stride);
+    }
 }
 
 std::size_t ceil_div(std::size_t a, std::size_t b)
@@ -122,9 +140,80 @@ void ConvPlan::pack(const Tensor& kernel, const Tensor* bias)
 template <> const PackedWeights<float>& ConvPlan::weights<float>() const { return f32; }
 template <> const PackedWeights<double>& ConvPlan::weights<double>() const { return f64; }
 
+namespace {
+
+/// Output frames [first, first + count) of a channels_last Conv1D whose input rows, from the
+/// one output frame `first` starts at, begin at `x_first` (rows of x.channels values).
+template <class T>
+void conv1d_frames(const ConvPlan& plan, const T* x_first, std::size_t channels, T* y_first, std::size_t count)
+{
+    const ConvGeometry& g = plan.geometry;
+    const PackedWeights<T>& w = plan.weights<T>();
+    const std::size_t cin = g.in_per_group(), cout = g.out_per_group();
+    std::vector<ConvTap<T>> taps(g.kernel_size);
+    FrameKernelArgs<T> args{};
+    args.ldy = g.filters;
+    args.y_chan = 1;
+    args.frames = count;
+    args.cout = cout;
+    args.w_stride = w.frame_stride;
+    args.cin = cin;
+    args.taps = taps.data();
+    args.x_step = g.strides * channels;
+    args.num_taps = g.kernel_size;
+    args.activation = plan.activation.is_elementwise() ? &plan.activation : nullptr;
+    for (std::size_t grp = 0; grp < g.groups; ++grp) {
+        for (std::size_t k = 0; k < g.kernel_size; ++k)
+            taps[k] = {x_first + k * g.dilation * channels + grp * cin, 1, w.frame_tap(grp, k, g.kernel_size)};
+        args.y = y_first + grp * cout;
+        args.bias = w.frame_bias.empty() ? nullptr : w.frame_bias.data() + grp * w.frame_stride;
+        kernels_for<T>().frames(args);
+    }
+}
+
+/// Conv1D on a channels_last sequence, straight from Keras' layout: the frames whose taps fall
+/// inside x read it in place; the few at the edges read a zero-padded copy.
+template <class T>
+void conv1d_forward_frames(const ConvPlan& plan, SequenceView<const T> x, std::size_t pad_left, SequenceView<T> y)
+{
+    const ConvGeometry& g = plan.geometry;
+    const std::size_t s = g.strides, span = (g.kernel_size - 1) * g.dilation, C = x.channels;
+    // Output frame t reads input rows t*s - pad_left ... t*s - pad_left + span.
+    const std::size_t inner_begin = std::min(y.steps, ceil_div(pad_left, s));
+    const std::size_t inner_end =
+        x.steps + pad_left > span ? std::min(y.steps, (x.steps + pad_left - span - 1) / s + 1) : 0;
+    if (inner_begin < inner_end)
+        conv1d_frames(plan, x.data + (inner_begin * s - pad_left) * C, C, y.data + inner_begin * g.filters,
+                      inner_end - inner_begin);
+
+    std::vector<T> padded;
+    const auto edge = [&](std::size_t first, std::size_t last) {
+        if (first >= last) return;
+        const auto row0 = static_cast<std::ptrdiff_t>(first * s) - static_cast<std::ptrdiff_t>(pad_left);
+        const std::size_t rows = (last - 1 - first) * s + span + 1;
+        padded.assign(rows * C, T(0));
+        for (std::size_t r = 0; r < rows; ++r) {
+            const std::ptrdiff_t t = row0 + static_cast<std::ptrdiff_t>(r);
+            if (t >= 0 && t < static_cast<std::ptrdiff_t>(x.steps))
+                std::copy_n(x.data + static_cast<std::size_t>(t) * C, C, padded.data() + r * C);
+        }
+        conv1d_frames(plan, padded.data(), C, y.data + first * g.filters, last - first);
+    };
+    if (inner_begin < inner_end) {
+        edge(0, inner_begin);
+        edge(inner_end, y.steps);
+    } else {
+        edge(0, y.steps);
+    }
+}
+
+} // namespace
+
 template <class T>
 void conv1d_forward(const ConvPlan& plan, SequenceView<const T> x, std::size_t pad_left, SequenceView<T> y)
 {
+    if (!x.channels_first) return conv1d_forward_frames(plan, x, pad_left, y);
+
     const ConvGeometry& g = plan.geometry;
     const PackedWeights<T>& w = plan.weights<T>();
     const std::size_t s = g.strides, cin = g.in_per_group(), cout = g.out_per_group();

@@ -27,6 +27,17 @@ template <class T> struct PackedWeights {
     std::vector<T> kernel; ///< [group][tap] blocks of packed_weight_size(out_per_group, in_per_group)
     std::vector<T> bias;   ///< filters values, empty without bias
     std::size_t tap_size = 0;
+    /// For the frame kernel: [group][tap][in_per_group][frame_stride], and the bias as
+    /// [group][frame_stride]; rows zero-padded past out_per_group.
+    std::vector<T> frame_kernel;
+    std::vector<T> frame_bias;
+    std::size_t frame_stride = 0;
+    std::size_t frame_tap_size = 0; ///< in_per_group * frame_stride
+
+    const T* frame_tap(std::size_t group, std::size_t k, std::size_t kernel_size) const
+    {
+        return frame_kernel.data() + (group * kernel_size + k) * frame_tap_size;
+    }
 
     const T* tap(std::size_t group, std::size_t k, std::size_t kernel_size) const
     {

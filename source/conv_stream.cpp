@@ -4,6 +4,9 @@
 
 namespace rtconv::detail {
 
+// Below this many frames a segment runs on the frame kernel (see process()).
+constexpr std::size_t kFrameKernelMaxFrames = 8;
+
 template <class T> void ConvStream<T>::prepare(const ConvPlan& plan)
 {
     plan_ = &plan;
@@ -43,33 +46,56 @@ void ConvStream<T>::process(const T* in, std::size_t ld_in, T* out, std::size_t 
     const PackedWeights<T>& w = plan_->weights<T>();
     const std::size_t cin = g.in_per_group(), cout = g.out_per_group(), frames = history_.frames();
 
+    const Activation* activation = plan_->activation.is_elementwise() ? &plan_->activation : nullptr;
     ConvKernelArgs<T> args{};
     args.cin = cin;
     args.rows = cout;
     args.ldy = ld_out;
     args.taps = taps_.data();
     args.num_taps = taps_.size();
-    args.activation = plan_->activation.is_elementwise() ? &plan_->activation : nullptr;
+    args.activation = activation;
+    // Segments narrower than a vector go to the frame kernel, SIMD across output channels:
+    // block size 1, and the slivers where a short dilation crosses from history to block.
+    FrameKernelArgs<T> frame_args{};
+    frame_args.ldy = 1;
+    frame_args.y_chan = ld_out;
+    frame_args.cout = cout;
+    frame_args.w_stride = w.frame_stride;
+    frame_args.cin = cin;
+    frame_args.taps = taps_.data();
+    frame_args.num_taps = taps_.size();
+    frame_args.x_step = 1;
+    frame_args.activation = activation;
 
     const std::size_t cuts = segment_cuts(n);
     for (std::size_t s = 0; s + 1 < cuts; ++s) {
         const std::size_t a = cuts_[s], b = cuts_[s + 1];
+        const bool narrow = b - a < kFrameKernelMaxFrames;
         for (std::size_t grp = 0; grp < g.groups; ++grp) {
             const std::size_t row = grp * cin;
             for (std::size_t k = 0; k < taps_.size(); ++k) {
                 const std::size_t o = offsets_[k];
+                const T* weights = narrow ? w.frame_tap(grp, k, g.kernel_size) : w.tap(grp, k, g.kernel_size);
                 if (a >= o) {
-                    taps_[k] = {in + row * ld_in + (a - o), ld_in, w.tap(grp, k, g.kernel_size)};
+                    taps_[k] = {in + row * ld_in + (a - o), ld_in, weights};
                 } else {
                     std::size_t p = starts_[k] + a;
                     if (p >= frames) p -= frames;
-                    taps_[k] = {history_.at(row, p), history_.ld(), w.tap(grp, k, g.kernel_size)};
+                    taps_[k] = {history_.at(row, p), history_.ld(), weights};
                 }
             }
-            args.y = out + grp * cout * ld_out + a;
-            args.cols = b - a;
-            args.bias = w.bias.empty() ? nullptr : w.bias.data() + grp * cout;
-            kernels_for<T>().conv(args);
+            T* y = out + grp * cout * ld_out + a;
+            if (narrow) {
+                frame_args.y = y;
+                frame_args.frames = b - a;
+                frame_args.bias = w.frame_bias.empty() ? nullptr : w.frame_bias.data() + grp * w.frame_stride;
+                kernels_for<T>().frames(frame_args);
+            } else {
+                args.y = y;
+                args.cols = b - a;
+                args.bias = w.bias.empty() ? nullptr : w.bias.data() + grp * cout;
+                kernels_for<T>().conv(args);
+            }
         }
     }
     history_.write(in, ld_in, n);

@@ -8,6 +8,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <algorithm>
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -92,6 +94,81 @@ template <class A, class T> void conv_kernel(const ConvKernelArgs<T>& a)
     }
 }
 
+/// Output frames per frame tile for V vectors of output channels: V * F accumulators, V weight
+/// vectors and a broadcast input must fit the register file.
+template <class A> constexpr std::size_t frame_tile_frames(std::size_t vectors)
+{
+    if constexpr (std::is_same_v<A, xsimd::avx512f>) return vectors == 1 ? 12 : vectors == 2 ? 10 : vectors == 3 ? 7 : 5;
+    else return vectors == 1 ? 8 : vectors == 2 ? 5 : vectors == 3 ? 3 : 2;
+}
+inline constexpr std::size_t kFrameTileVectors = 4;
+
+/// F output frames x V vectors of output channels from o0.
+template <class A, class T, std::size_t V, std::size_t F>
+inline void frame_tile(const FrameKernelArgs<T>& a, std::size_t o0, std::size_t t0)
+{
+    using B = xsimd::batch<T, A>;
+    constexpr std::size_t W = B::size;
+    B acc[F][V];
+    for (std::size_t v = 0; v < V; ++v) {
+        const B b = a.bias ? B::load_unaligned(a.bias + o0 + v * W) : B(T(0));
+        for (std::size_t f = 0; f < F; ++f) acc[f][v] = b;
+    }
+    for (std::size_t j = 0; j < a.num_taps; ++j) {
+        const ConvTap<T>& tap = a.taps[j];
+        const T* x = tap.x + t0 * a.x_step;
+        const T* w = tap.w + o0;
+        for (std::size_t c = 0; c < a.cin; ++c, w += a.w_stride, x += tap.ldx) {
+            B wv[V];
+            for (std::size_t v = 0; v < V; ++v) wv[v] = B::load_unaligned(w + v * W);
+            for (std::size_t f = 0; f < F; ++f) {
+                const B xb(x[f * a.x_step]);
+                for (std::size_t v = 0; v < V; ++v) acc[f][v] = madd<A>(wv[v], xb, acc[f][v]);
+            }
+        }
+    }
+    if (a.activation)
+        visit_elementwise(a.activation->kind(), [&](auto kind) {
+            for (std::size_t f = 0; f < F; ++f)
+                for (std::size_t v = 0; v < V; ++v) acc[f][v] = activate<kind.value>(acc[f][v]);
+        });
+    for (std::size_t f = 0; f < F; ++f) {
+        T* y = a.y + (t0 + f) * a.ldy + o0 * a.y_chan;
+        for (std::size_t v = 0; v < V; ++v) {
+            const std::size_t first = o0 + v * W;
+            if (a.y_chan == 1 && first + W <= a.cout) {
+                acc[f][v].store_unaligned(y + v * W);
+            } else if (first < a.cout) { // strided channels, or a partial vector: lane by lane
+                alignas(64) T lanes[W];
+                acc[f][v].store_aligned(lanes);
+                for (std::size_t i = 0; i < W && first + i < a.cout; ++i) y[(v * W + i) * a.y_chan] = lanes[i];
+            }
+        }
+    }
+}
+
+template <class A, class T, std::size_t V> void frame_columns(const FrameKernelArgs<T>& a, std::size_t o0)
+{
+    constexpr std::size_t F = frame_tile_frames<A>(V);
+    std::size_t t = 0;
+    for (; t + F <= a.frames; t += F) frame_tile<A, T, V, F>(a, o0, t);
+    for (; t < a.frames; ++t) frame_tile<A, T, V, 1>(a, o0, t);
+}
+
+template <class A, class T> void frame_kernel(const FrameKernelArgs<T>& a)
+{
+    constexpr std::size_t W = xsimd::batch<T, A>::size;
+    const std::size_t vectors = (a.cout + W - 1) / W;
+    for (std::size_t v0 = 0; v0 < vectors; v0 += kFrameTileVectors) {
+        switch (std::min(kFrameTileVectors, vectors - v0)) {
+        case 1: frame_columns<A, T, 1>(a, v0 * W); break;
+        case 2: frame_columns<A, T, 2>(a, v0 * W); break;
+        case 3: frame_columns<A, T, 3>(a, v0 * W); break;
+        default: frame_columns<A, T, 4>(a, v0 * W); break;
+        }
+    }
+}
+
 template <class A, class T> std::size_t fma_probe(std::size_t iterations)
 {
     using B = xsimd::batch<T, A>;
@@ -113,8 +190,8 @@ template <class A> KernelSet make_kernel_set(const char* name)
 {
     KernelSet set{};
     set.arch = name;
-    set.f32 = {&conv_kernel<A, float>, &fma_probe<A, float>};
-    set.f64 = {&conv_kernel<A, double>, &fma_probe<A, double>};
+    set.f32 = {&conv_kernel<A, float>, &frame_kernel<A, float>, &fma_probe<A, float>};
+    set.f64 = {&conv_kernel<A, double>, &frame_kernel<A, double>, &fma_probe<A, double>};
     return set;
 }
 
