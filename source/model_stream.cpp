@@ -27,6 +27,26 @@ template <class T> struct ModelStreamState {
 
 namespace {
 
+// Between the caller's frames (channels interleaved) and the engine's channels x time rows.
+// Row by row with the pointers held in locals, so the compiler sees no aliasing to reload for.
+template <class T> void deinterleave(const T* frames, std::size_t channels, std::size_t n, Planar<T>& rows)
+{
+    for (std::size_t c = 0; c < channels; ++c) {
+        T* __restrict row = rows.row(c);
+        const T* __restrict src = frames + c;
+        for (std::size_t t = 0; t < n; ++t) row[t] = src[t * channels];
+    }
+}
+
+template <class T> void interleave(const Planar<T>& rows, std::size_t channels, std::size_t n, T* frames)
+{
+    for (std::size_t c = 0; c < channels; ++c) {
+        const T* __restrict row = rows.row(c);
+        T* __restrict dst = frames + c;
+        for (std::size_t t = 0; t < n; ++t) dst[t * channels] = row[t];
+    }
+}
+
 [[noreturn]] void refuse(const Layer& layer, const std::string& why)
 {
     throw Error("Layer '" + layer.name() + "' (" + layer.class_name() + ") cannot be streamed: " + why);
@@ -189,15 +209,11 @@ template <class T> std::size_t BasicModelStream<T>::process(const T* const* in, 
         written = 0;
         for (std::size_t done = 0; done < n;) {
             std::size_t m = std::min(st.max_block, n - done);
-            detail::Planar<T>& input = lane.buffers[0];
-            for (std::size_t t = 0; t < m; ++t)
-                for (std::size_t c = 0; c < cin; ++c) input.row(c)[t] = in[ch][(done + t) * cin + c];
+            detail::deinterleave(in[ch] + done * cin, cin, m, lane.buffers[0]);
             done += m;
             for (std::size_t i = 0; i < st.layers.size(); ++i)
                 m = lane.layers[i].process(lane.buffers[i], m, lane.buffers[i + 1]);
-            const detail::Planar<T>& result = lane.buffers.back();
-            for (std::size_t t = 0; t < m; ++t)
-                for (std::size_t c = 0; c < cout; ++c) out[ch][(written + t) * cout + c] = result.row(c)[t];
+            detail::interleave(lane.buffers.back(), cout, m, out[ch] + written * cout);
             written += m;
         }
     }

@@ -86,11 +86,19 @@ template <class A, class T> void conv_kernel(const ConvKernelArgs<T>& a)
     constexpr std::size_t W = xsimd::batch<T, A>::size;
     constexpr std::size_t V = tile_vectors<A>();
     static_assert(W <= kTimeSlack, "the last partial vector must fit in the buffers' slack");
+    static_assert(V <= 4, "the tail switch covers tiles of up to 4 vectors");
     const std::size_t blocks = (a.rows + kPackRows - 1) / kPackRows;
     for (std::size_t b = 0; b < blocks; ++b) {
         std::size_t t = 0;
         for (; t + V * W <= a.cols; t += V * W) conv_tile<A, T, V>(a, b, t);
-        for (; t < a.cols; t += W) conv_tile<A, T, 1>(a, b, t);
+        // The rest in one narrower tile: more accumulators in flight than vector by vector.
+        switch ((a.cols - t + W - 1) / W) {
+        case 0: break;
+        case 1: conv_tile<A, T, 1>(a, b, t); break;
+        case 2: conv_tile<A, T, 2>(a, b, t); break;
+        case 3: conv_tile<A, T, 3>(a, b, t); break;
+        default: conv_tile<A, T, 4>(a, b, t); break;
+        }
     }
 }
 
@@ -103,30 +111,12 @@ template <class A> constexpr std::size_t frame_tile_frames(std::size_t vectors)
 }
 inline constexpr std::size_t kFrameTileVectors = 4;
 
-/// F output frames x V vectors of output channels from o0.
+/// Bias, activation and store of F output frames x V vectors of output channels from o0.
 template <class A, class T, std::size_t V, std::size_t F>
-inline void frame_tile(const FrameKernelArgs<T>& a, std::size_t o0, std::size_t t0)
+inline void frame_store(const FrameKernelArgs<T>& a, xsimd::batch<T, A> (&acc)[F][V], std::size_t o0, std::size_t t0)
 {
     using B = xsimd::batch<T, A>;
     constexpr std::size_t W = B::size;
-    B acc[F][V];
-    for (std::size_t v = 0; v < V; ++v) {
-        const B b = a.bias ? B::load_unaligned(a.bias + o0 + v * W) : B(T(0));
-        for (std::size_t f = 0; f < F; ++f) acc[f][v] = b;
-    }
-    for (std::size_t j = 0; j < a.num_taps; ++j) {
-        const ConvTap<T>& tap = a.taps[j];
-        const T* x = tap.x + t0 * a.x_step;
-        const T* w = tap.w + o0;
-        for (std::size_t c = 0; c < a.cin; ++c, w += a.w_stride, x += tap.ldx) {
-            B wv[V];
-            for (std::size_t v = 0; v < V; ++v) wv[v] = B::load_unaligned(w + v * W);
-            for (std::size_t f = 0; f < F; ++f) {
-                const B xb(x[f * a.x_step]);
-                for (std::size_t v = 0; v < V; ++v) acc[f][v] = madd<A>(wv[v], xb, acc[f][v]);
-            }
-        }
-    }
     if (a.activation)
         visit_elementwise(a.activation->kind(), [&](auto kind) {
             for (std::size_t f = 0; f < F; ++f)
@@ -147,12 +137,80 @@ inline void frame_tile(const FrameKernelArgs<T>& a, std::size_t o0, std::size_t 
     }
 }
 
+template <class A, class T, std::size_t V> inline void load_bias(const FrameKernelArgs<T>& a, std::size_t o0, xsimd::batch<T, A> (&b)[V])
+{
+    using B = xsimd::batch<T, A>;
+    for (std::size_t v = 0; v < V; ++v) b[v] = a.bias ? B::load_unaligned(a.bias + o0 + v * B::size) : B(T(0));
+}
+
+/// F output frames x V vectors of output channels from o0.
+template <class A, class T, std::size_t V, std::size_t F>
+inline void frame_tile(const FrameKernelArgs<T>& a, std::size_t o0, std::size_t t0)
+{
+    using B = xsimd::batch<T, A>;
+    constexpr std::size_t W = B::size;
+    B acc[F][V], bias[V];
+    load_bias<A, T, V>(a, o0, bias);
+    for (std::size_t f = 0; f < F; ++f)
+        for (std::size_t v = 0; v < V; ++v) acc[f][v] = bias[v];
+    for (std::size_t j = 0; j < a.num_taps; ++j) {
+        const ConvTap<T>& tap = a.taps[j];
+        const T* x = tap.x + t0 * a.x_step;
+        const T* w = tap.w + o0;
+        for (std::size_t c = 0; c < a.cin; ++c, w += a.w_stride, x += tap.ldx) {
+            B wv[V];
+            for (std::size_t v = 0; v < V; ++v) wv[v] = B::load_unaligned(w + v * W);
+            for (std::size_t f = 0; f < F; ++f) {
+                const B xb(x[f * a.x_step]);
+                for (std::size_t v = 0; v < V; ++v) acc[f][v] = madd<A>(wv[v], xb, acc[f][v]);
+            }
+        }
+    }
+    frame_store<A, T, V, F>(a, acc, o0, t0);
+}
+
+/// One output frame: its sum runs as kChains independent chains over the input channels,
+/// or every multiply-add would wait for the previous one's latency.
+template <class A, class T, std::size_t V>
+inline void frame_single(const FrameKernelArgs<T>& a, std::size_t o0, std::size_t t0)
+{
+    using B = xsimd::batch<T, A>;
+    constexpr std::size_t W = B::size;
+    constexpr std::size_t kChains = 4;
+    B chains[kChains][V], bias[V];
+    load_bias<A, T, V>(a, o0, bias);
+    for (std::size_t v = 0; v < V; ++v) {
+        chains[0][v] = bias[v];
+        for (std::size_t k = 1; k < kChains; ++k) chains[k][v] = B(T(0));
+    }
+    for (std::size_t j = 0; j < a.num_taps; ++j) {
+        const ConvTap<T>& tap = a.taps[j];
+        const T* x = tap.x + t0 * a.x_step;
+        const T* w = tap.w + o0;
+        std::size_t c = 0;
+        for (; c + kChains <= a.cin; c += kChains)
+            for (std::size_t k = 0; k < kChains; ++k) {
+                const B xb(x[(c + k) * tap.ldx]);
+                for (std::size_t v = 0; v < V; ++v)
+                    chains[k][v] = madd<A>(B::load_unaligned(w + (c + k) * a.w_stride + v * W), xb, chains[k][v]);
+            }
+        for (; c < a.cin; ++c) {
+            const B xb(x[c * tap.ldx]);
+            for (std::size_t v = 0; v < V; ++v)
+                chains[0][v] = madd<A>(B::load_unaligned(w + c * a.w_stride + v * W), xb, chains[0][v]);
+        }
+    }
+    B acc[1][V];
+    for (std::size_t v = 0; v < V; ++v) acc[0][v] = (chains[0][v] + chains[1][v]) + (chains[2][v] + chains[3][v]);
+    frame_store<A, T, V, 1>(a, acc, o0, t0);
+}
+
 template <class A, class T, std::size_t V> void frame_columns(const FrameKernelArgs<T>& a, std::size_t o0)
 {
     constexpr std::size_t F = frame_tile_frames<A>(V);
     std::size_t t = 0;
     for (; t + F <= a.frames; t += F) frame_tile<A, T, V, F>(a, o0, t);
-    for (; t < a.frames; ++t) frame_tile<A, T, V, 1>(a, o0, t);
+    for (; t < a.frames; ++t) frame_single<A, T, V>(a, o0, t);
 }
 
 template <class A, class T> void frame_kernel(const FrameKernelArgs<T>& a)
