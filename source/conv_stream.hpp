@@ -22,6 +22,7 @@ public:
     void process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n);
 
     std::size_t history_frames() const { return history_.frames(); }
+    std::size_t allocated_history() const { return history_.allocated(); }
 
 private:
     /// Splits [0, n) where any tap changes source (history -> block) or its history wraps.

@@ -24,11 +24,10 @@ template <class T> void LayerStream<T>::reset()
     produced_ = 0;
 }
 
-template <class T> std::size_t LayerStream<T>::history_values() const
+template <class T> std::size_t LayerStream<T>::allocated_history() const
 {
     std::size_t values = 0;
-    for (std::size_t p = 0; p < phases_.size(); ++p)
-        values += phases_[p].history_frames() * layer_->phases[p].geometry.in_channels;
+    for (const auto& phase : phases_) values += phase.allocated_history();
     return values;
 }
 

@@ -41,7 +41,8 @@ public:
     /// Reads n frames of `in`, writes the output frames to `out` and returns how many.
     std::size_t process(const Planar<T>& in, std::size_t n, Planar<T>& out);
 
-    std::size_t history_values() const;
+    /// Values allocated for this layer's history (its whole state).
+    std::size_t allocated_history() const;
 
 private:
     /// The convolution at the input rate (n frames), or interleaved phases (n * up frames).

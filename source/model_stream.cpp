@@ -285,6 +285,14 @@ template <class T> std::size_t BasicModelStream<T>::state_values() const
     return values;
 }
 
+template <class T> std::size_t BasicModelStream<T>::allocated_state_values() const
+{
+    if (state_->lanes.empty()) return 0;
+    std::size_t values = 0;
+    for (const auto& layer : state_->lanes.front().layers) values += layer.allocated_history();
+    return values;
+}
+
 template class BasicModelStream<float>;
 template class BasicModelStream<double>;
 

@@ -18,8 +18,9 @@ public:
     {
         channels_ = channels;
         frames_ = frames;
-        // Slack past each row: the kernel may read a vector past a window's end.
-        ld_ = frames + kTimeSlack;
+        // Rows back to back: a kernel reading a vector past a window's end reads the next row,
+        // and only outputs past the window, which are discarded. The last row gets slack.
+        ld_ = frames;
         data_.assign(channels * ld_ + kTimeSlack, T(0));
         oldest_ = 0;
     }
@@ -31,6 +32,8 @@ public:
     }
 
     std::size_t frames() const { return frames_; }
+    /// Values allocated: the history plus the last row's slack.
+    std::size_t allocated() const { return data_.size(); }
     std::size_t ld() const { return ld_; }
 
     /// Ring position of the frame `age` frames before the next one to be written (1 <= age <= frames).

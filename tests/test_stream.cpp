@@ -231,6 +231,20 @@ TEST_CASE("latency, receptive field and state size of a stream", "[stream]")
     CHECK(stream.latency() == 0 + (6 - 3) + 1);          // same: right padding of a span of 6; valid: its span
     CHECK(stream.receptive_field() == 1 + 8 + 6 + 1);
     CHECK(stream.state_values() == 8 * 2 + 6 * 4 + 1 * 4); // sum of (k-1)*d*in_channels
+    CHECK(stream.allocated_state_values() == 0);
+}
+
+TEST_CASE("a stream's state memory stays within 25% of sum (k-1)*d*C", "[stream]")
+{
+    rtconv::Sequential model;
+    model.set_input_shape({1, std::nullopt, 16});
+    for (int d = 1; d <= 512; d *= 2)
+        model.add(rtconv::Conv1D({.filters = 16, .kernel_size = 3, .padding = "causal", .dilation_rate = d}));
+    rtconv::ModelStream stream(model);
+    stream.prepare({.max_block_size = 64});
+    CHECK(stream.state_values() == 2 * 1023 * 16);
+    CHECK(stream.allocated_state_values() >= stream.state_values());
+    CHECK(stream.allocated_state_values() <= stream.state_values() * 5 / 4);
 }
 
 TEST_CASE("reset() mid-stream reproduces a fresh stream", "[stream]")

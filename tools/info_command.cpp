@@ -4,7 +4,9 @@
 #include "commands.hpp"
 #include "model_stats.hpp"
 
+#include <rtconv/error.hpp>
 #include <rtconv/model_file.hpp>
+#include <rtconv/stream.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -75,6 +77,22 @@ std::string number(double value)
     return text;
 }
 
+/// What the streaming engine makes of the model: latency and the memory of its state.
+void print_stream_facts(const Sequential& model)
+{
+    try {
+        ModelStream stream(model);
+        stream.prepare({.max_block_size = 512, .channels = 1});
+        const double per_value = sizeof(float);
+        std::cout << "stream latency: " << stream.latency() << " output frames\n"
+                  << "stream state per audio channel: " << stream.state_values() << " values (sum of (k-1)*d*channels), "
+                  << stream.allocated_state_values() << " allocated ("
+                  << number(per_value * double(stream.allocated_state_values())) << " bytes in float32)\n";
+    } catch (const Error& e) {
+        std::cout << "stream: " << e.what() << "\n";
+    }
+}
+
 } // namespace
 
 int info_command(const std::vector<std::string>& args)
@@ -106,6 +124,7 @@ int info_command(const std::vector<std::string>& args)
               << "MACs per output sample: " << number(stats.macs_per_output_sample()) << "\n"
               << "(MACs: multiply-adds of the convolutions in the steady state; bias adds and activations not "
                  "counted)\n";
+    print_stream_facts(model);
     return 0;
 }
 

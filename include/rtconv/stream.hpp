@@ -55,8 +55,11 @@ public:
     std::size_t max_output_frames(std::size_t n) const;
     /// Input frames one output frame depends on.
     std::size_t receptive_field() const;
-    /// History frames times channels, summed over layers: the whole state of one audio channel.
+    /// History frames times channels, summed over layers: sum of (k - 1) * d * channels, the
+    /// whole state of one audio channel.
     std::size_t state_values() const;
+    /// Values prepare() allocated for that state per audio channel (0 before prepare()).
+    std::size_t allocated_state_values() const;
 
 private:
     std::unique_ptr<detail::ModelStreamState<T>> state_;
