@@ -171,6 +171,19 @@ TEST_CASE("cli: run --stream reproduces the whole-sequence run for any block par
     }
 }
 
+TEST_CASE("cli: bench streams the model and quotes the FMA peak", "[cli][stream]")
+{
+    const rtconv_test::TempDir dir("cli");
+    const Result r = rtconv_cli(dir, {"bench", examples("demo_causal_stack.json"), "--block", "4,32", "--seconds", "0.02"});
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Contains("624 MACs per input sample") && Contains("% of peak"));
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 4); // title, header, one row per block size
+    CHECK_THAT(r.out, Contains("\n       4 ") && Contains("\n      32 "));
+    const Result bad = rtconv_cli(dir, {"bench", examples("demo_causal_stack.json"), "--block", "4,x"});
+    CHECK(bad.status == 2);
+    CHECK_THAT(bad.err, Contains("--block takes block sizes"));
+}
+
 TEST_CASE("cli: block options go with --stream, one at a time", "[cli][stream]")
 {
     const rtconv_test::TempDir dir("cli");

@@ -8,8 +8,10 @@ namespace rtconv::cli {
 
 int run_command(const std::vector<std::string>& args);
 int info_command(const std::vector<std::string>& args);
+int bench_command(const std::vector<std::string>& args);
 
 extern const char* const run_help;
 extern const char* const info_help;
+extern const char* const bench_help;
 
 } // namespace rtconv::cli
