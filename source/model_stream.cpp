@@ -58,12 +58,15 @@ DType dtype_of_stream(bool is_float)
 }
 
 /// A frame-by-frame activation must act on channels: with channels_first, Keras' last axis is time.
-Activation frame_activation(const Layer& layer, const Activation& activation, const std::string& data_format)
+Activation frame_activation(const Layer& layer, const Activation& activation, const std::string& data_format,
+                            std::size_t channels)
 {
     if (activation.is_elementwise()) return {};
     if (data_format == "channels_first")
         refuse(layer, "activation '" + activation.name() + "' acts on the last axis, which is time with "
                       "channels_first: it needs the whole sequence");
+    if (activation.kind() == Activation::Kind::glu && channels % 2 != 0)
+        refuse(layer, "glu needs an even number of channels, not " + std::to_string(channels));
     return activation;
 }
 
@@ -78,7 +81,7 @@ StreamLayer conv1d_layer(const Conv1D& conv, DType dtype, std::size_t delay_in)
     const std::size_t span = (k - 1) * d;
     StreamLayer layer;
     layer.in_channels = weights[0].shape()[1] * groups;
-    layer.frame_activation = frame_activation(conv, o.activation, o.data_format);
+    layer.frame_activation = frame_activation(conv, o.activation, o.data_format, static_cast<std::size_t>(o.filters));
     layer.out_channels = layer.frame_activation.output_channels(static_cast<std::size_t>(o.filters));
     layer.down = s;
 
@@ -111,7 +114,7 @@ StreamLayer conv1d_transpose_layer(const Conv1DTranspose& conv, DType dtype, std
                       s = static_cast<std::size_t>(o.strides), filters = static_cast<std::size_t>(o.filters);
     StreamLayer layer;
     layer.in_channels = kernel.shape()[2];
-    layer.frame_activation = frame_activation(conv, o.activation, o.data_format);
+    layer.frame_activation = frame_activation(conv, o.activation, o.data_format, filters);
     layer.out_channels = layer.frame_activation.output_channels(filters);
     layer.up = s;
     const std::size_t tap_values = filters * layer.in_channels;

@@ -277,6 +277,13 @@ TEST_CASE("streams refuse what needs the whole sequence, naming the layer", "[st
                               .activation = "softmax", .name = "over_time"}));
     CHECK_THROWS_WITH(rtconv::ModelStream(model), Catch::Matchers::Contains("over_time") &&
                                                       Catch::Matchers::Contains("needs the whole sequence"));
+
+    // process() must not throw: glu's odd channel count is refused up front.
+    rtconv::Sequential odd;
+    odd.set_input_shape({1, std::nullopt, 1});
+    odd.add(rtconv::Conv1D({.filters = 3, .kernel_size = 1, .activation = "glu", .name = "odd_glu"}));
+    CHECK_THROWS_WITH(rtconv::ModelStream(odd), Catch::Matchers::Contains("odd_glu") &&
+                                                    Catch::Matchers::Contains("even number of channels"));
 }
 
 TEST_CASE("rates and latency through decimators and upsamplers", "[stream]")
