@@ -6,6 +6,7 @@
 #include "rtconv/conv1d.hpp"
 #include "rtconv/conv1d_transpose.hpp"
 #include "rtconv/error.hpp"
+#include "transpose.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,23 +29,14 @@ template <class T> struct ModelStreamState {
 namespace {
 
 // Between the caller's frames (channels interleaved) and the engine's channels x time rows.
-// Row by row with the pointers held in locals, so the compiler sees no aliasing to reload for.
 template <class T> void deinterleave(const T* frames, std::size_t channels, std::size_t n, Planar<T>& rows)
 {
-    for (std::size_t c = 0; c < channels; ++c) {
-        T* __restrict row = rows.row(c);
-        const T* __restrict src = frames + c;
-        for (std::size_t t = 0; t < n; ++t) row[t] = src[t * channels];
-    }
+    transpose(frames, channels, rows.row(0), rows.ld, n, channels);
 }
 
 template <class T> void interleave(const Planar<T>& rows, std::size_t channels, std::size_t n, T* frames)
 {
-    for (std::size_t c = 0; c < channels; ++c) {
-        const T* __restrict row = rows.row(c);
-        T* __restrict dst = frames + c;
-        for (std::size_t t = 0; t < n; ++t) dst[t * channels] = row[t];
-    }
+    transpose(rows.row(0), rows.ld, frames, channels, channels, n);
 }
 
 [[noreturn]] void refuse(const Layer& layer, const std::string& why)
