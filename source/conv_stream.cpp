@@ -1,13 +1,14 @@
 #include "conv_stream.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace rtconv::detail {
 
 // Below this many frames a segment runs on the frame kernel (see process()).
 constexpr std::size_t kFrameKernelMaxFrames = 8;
 
-template <class T> void ConvStream<T>::prepare(const ConvPlan& plan)
+template <class T> void ConvStream<T>::prepare(const ConvPlan& plan, std::size_t max_frames)
 {
     plan_ = &plan;
     kernels(); // the first use detects the CPU and allocates: never let it be process()
@@ -18,6 +19,10 @@ template <class T> void ConvStream<T>::prepare(const ConvPlan& plan)
     starts_.resize(g.kernel_size);
     for (std::size_t k = 0; k < g.kernel_size; ++k) offsets_[k] = (g.kernel_size - 1 - k) * g.dilation;
     cuts_.resize(2 * g.kernel_size + 2);
+    // Staging copies at most a block's worth of history, so it is only set up when that is
+    // cheap next to the block's arithmetic (see process()).
+    const std::size_t frames = history_.frames();
+    if (frames > 0 && frames <= max_frames) staged_.resize(g.in_channels, frames + max_frames);
 }
 
 template <class T> std::size_t ConvStream<T>::segment_cuts(std::size_t n)
@@ -39,64 +44,80 @@ template <class T> std::size_t ConvStream<T>::segment_cuts(std::size_t n)
 }
 
 template <class T>
+template <class Source>
+void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_t ld_out, Source&& source)
+{
+    const ConvGeometry& g = plan_->geometry;
+    const PackedWeights<T>& w = plan_->weights<T>();
+    const std::size_t cin = g.in_per_group(), cout = g.out_per_group();
+    const Activation* activation = plan_->activation.is_elementwise() ? &plan_->activation : nullptr;
+    // Segments narrower than a vector go to the frame kernel, SIMD across output channels:
+    // block size 1, and slivers where a long history wraps.
+    const bool narrow = b - a < kFrameKernelMaxFrames;
+    for (std::size_t grp = 0; grp < g.groups; ++grp) {
+        const std::size_t row = grp * cin;
+        for (std::size_t k = 0; k < taps_.size(); ++k) {
+            const auto [x, ldx] = source(row, k, a);
+            taps_[k] = {x, ldx, narrow ? w.frame_tap(grp, k, g.kernel_size) : w.tap(grp, k, g.kernel_size)};
+        }
+        T* y = out + grp * cout * ld_out + a;
+        if (narrow) {
+            FrameKernelArgs<T> args{};
+            args.y = y;
+            args.ldy = 1;
+            args.y_chan = ld_out;
+            args.frames = b - a;
+            args.cout = cout;
+            args.w_stride = w.frame_stride;
+            args.cin = cin;
+            args.taps = taps_.data();
+            args.num_taps = taps_.size();
+            args.x_step = 1;
+            args.bias = w.frame_bias.empty() ? nullptr : w.frame_bias.data() + grp * w.frame_stride;
+            args.activation = activation;
+            kernels_for<T>().frames(args);
+        } else {
+            ConvKernelArgs<T> args{};
+            args.y = y;
+            args.ldy = ld_out;
+            args.rows = cout;
+            args.cols = b - a;
+            args.cin = cin;
+            args.taps = taps_.data();
+            args.num_taps = taps_.size();
+            args.bias = w.bias.empty() ? nullptr : w.bias.data() + grp * cout;
+            args.activation = activation;
+            kernels_for<T>().conv(args);
+        }
+    }
+}
+
+template <class T>
 void ConvStream<T>::process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n)
 {
     if (n == 0) return;
-    const ConvGeometry& g = plan_->geometry;
-    const PackedWeights<T>& w = plan_->weights<T>();
-    const std::size_t cin = g.in_per_group(), cout = g.out_per_group(), frames = history_.frames();
-
-    const Activation* activation = plan_->activation.is_elementwise() ? &plan_->activation : nullptr;
-    ConvKernelArgs<T> args{};
-    args.cin = cin;
-    args.rows = cout;
-    args.ldy = ld_out;
-    args.taps = taps_.data();
-    args.num_taps = taps_.size();
-    args.activation = activation;
-    // Segments narrower than a vector go to the frame kernel, SIMD across output channels:
-    // block size 1, and the slivers where a short dilation crosses from history to block.
-    FrameKernelArgs<T> frame_args{};
-    frame_args.ldy = 1;
-    frame_args.y_chan = ld_out;
-    frame_args.cout = cout;
-    frame_args.w_stride = w.frame_stride;
-    frame_args.cin = cin;
-    frame_args.taps = taps_.data();
-    frame_args.num_taps = taps_.size();
-    frame_args.x_step = 1;
-    frame_args.activation = activation;
-
-    const std::size_t cuts = segment_cuts(n);
-    for (std::size_t s = 0; s + 1 < cuts; ++s) {
-        const std::size_t a = cuts_[s], b = cuts_[s + 1];
-        const bool narrow = b - a < kFrameKernelMaxFrames;
-        for (std::size_t grp = 0; grp < g.groups; ++grp) {
-            const std::size_t row = grp * cin;
-            for (std::size_t k = 0; k < taps_.size(); ++k) {
-                const std::size_t o = offsets_[k];
-                const T* weights = narrow ? w.frame_tap(grp, k, g.kernel_size) : w.tap(grp, k, g.kernel_size);
-                if (a >= o) {
-                    taps_[k] = {in + row * ld_in + (a - o), ld_in, weights};
-                } else {
-                    std::size_t p = starts_[k] + a;
-                    if (p >= frames) p -= frames;
-                    taps_[k] = {history_.at(row, p), history_.ld(), weights};
-                }
-            }
-            T* y = out + grp * cout * ld_out + a;
-            if (narrow) {
-                frame_args.y = y;
-                frame_args.frames = b - a;
-                frame_args.bias = w.frame_bias.empty() ? nullptr : w.frame_bias.data() + grp * w.frame_stride;
-                kernels_for<T>().frames(frame_args);
-            } else {
-                args.y = y;
-                args.cols = b - a;
-                args.bias = w.bias.empty() ? nullptr : w.bias.data() + grp * cout;
-                kernels_for<T>().conv(args);
-            }
+    const std::size_t frames = history_.frames();
+    if (frames > 0 && frames <= n) {
+        // A history no longer than the block: stage it in front of a copy of the block, so every
+        // tap reads one contiguous run and the block is one wide kernel call. The copy is at
+        // most twice the block; a longer history is read in place from the ring below.
+        for (std::size_t c = 0; c < plan_->geometry.in_channels; ++c) {
+            history_.copy_oldest_first(c, staged_.row(c));
+            std::copy_n(in + c * ld_in, n, staged_.row(c) + frames);
         }
+        run_segment(0, n, out, ld_out, [&](std::size_t row, std::size_t k, std::size_t) {
+            return std::pair<const T*, std::size_t>{staged_.row(row) + frames - offsets_[k], staged_.ld};
+        });
+    } else {
+        const std::size_t cuts = segment_cuts(n);
+        for (std::size_t s = 0; s + 1 < cuts; ++s)
+            run_segment(cuts_[s], cuts_[s + 1], out, ld_out, [&](std::size_t row, std::size_t k, std::size_t a) {
+                const std::size_t o = offsets_[k];
+                if (a >= o) return std::pair<const T*, std::size_t>{in + row * ld_in + (a - o), ld_in};
+                std::size_t p = starts_[k] + a;
+                if (p >= frames) p -= frames;
+                return std::pair<const T*, std::size_t>{history_.at(row, p), history_.ld()};
+            });
     }
     history_.write(in, ld_in, n);
 }

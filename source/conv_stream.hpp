@@ -13,12 +13,13 @@ namespace rtconv::detail {
 
 template <class T> class ConvStream {
 public:
-    /// Allocates the history and scratch: call outside the audio thread. `plan` must outlive the stream.
-    void prepare(const ConvPlan& plan);
+    /// Allocates the history and scratch for blocks of up to max_frames: call outside the audio
+    /// thread. `plan` must outlive the stream.
+    void prepare(const ConvPlan& plan, std::size_t max_frames);
     void reset() { history_.reset(); }
 
     /// in: in_channels rows `ld_in` apart; out: filters rows `ld_out` apart; both with kTimeSlack
-    /// spare columns. Any n. No allocation, no lock, no system call.
+    /// spare columns. n <= max_frames. No allocation, no lock, no system call.
     void process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n);
 
     std::size_t history_frames() const { return history_.frames(); }
@@ -27,9 +28,13 @@ public:
 private:
     /// Splits [0, n) where any tap changes source (history -> block) or its history wraps.
     std::size_t segment_cuts(std::size_t n);
+    /// Output frames [a, b) for every group; source(row, k, a) gives tap k's input (pointer, ld)
+    /// for frame a of the group whose first input channel is `row`.
+    template <class Source> void run_segment(std::size_t a, std::size_t b, T* out, std::size_t ld_out, Source&& source);
 
     const ConvPlan* plan_ = nullptr;
     RingBuffer<T> history_;
+    Planar<T> staged_; ///< [history | block] per input channel, when the history is short
     std::vector<ConvTap<T>> taps_;
     std::vector<std::size_t> offsets_;  ///< tap k reads input frame t - offsets_[k]
     std::vector<std::size_t> starts_;   ///< ring position of tap k's first history frame this block

@@ -8,7 +8,7 @@ template <class T> void LayerStream<T>::prepare(const StreamLayer& layer, std::s
 {
     layer_ = &layer;
     phases_.resize(layer.phases.size());
-    for (std::size_t p = 0; p < phases_.size(); ++p) phases_[p].prepare(layer.phases[p]);
+    for (std::size_t p = 0; p < phases_.size(); ++p) phases_[p].prepare(layer.phases[p], max_frames);
     const std::size_t channels = layer.conv_channels();
     if (layer.up > 1 || layer.down > 1) conv_out_.resize(channels * layer.up, max_frames);
     if (!layer.frame_activation.is_elementwise()) resampled_.resize(channels, layer.max_output_frames(max_frames));

@@ -46,6 +46,14 @@ public:
     std::size_t run_from(std::size_t p) const { return frames_ - p; }
     const T* at(std::size_t channel, std::size_t p) const { return data_.data() + channel * ld_ + p; }
 
+    /// The history of one channel, oldest frame first, into dst[0, frames()).
+    void copy_oldest_first(std::size_t channel, T* dst) const
+    {
+        const T* row = data_.data() + channel * ld_;
+        std::copy(row + oldest_, row + frames_, dst);
+        std::copy(row, row + oldest_, dst + (frames_ - oldest_));
+    }
+
     /// Appends n frames (rows `ld` apart); only the newest `frames()` are kept.
     void write(const T* block, std::size_t ld, std::size_t n)
     {
