@@ -2,8 +2,9 @@
 //
 //   rtconv_bench_conv [--seconds S] [--arch NAME]
 //
-// A 16 -> 16 causal conv, kernel 3, tanh, over one second of 48 kHz audio, for dilations
-// 1, 64 and 512, on every kernel instruction set this CPU runs (or the one named).
+// A 16 -> 16 causal conv, kernel 3, over one second of 48 kHz audio, for dilations 1, 64 and
+// 512, with tanh and without an activation (the kernel alone), on every kernel instruction set
+// this CPU runs (or the one named).
 #include "rtconv/conv1d.hpp"
 #include "rtconv/cpu.hpp"
 
@@ -55,21 +56,23 @@ int main(int argc, char** argv)
     std::uniform_real_distribution<float> noise(-1.f, 1.f);
     for (auto& v : x.values<float>()) v = noise(rng);
 
-    std::printf("Conv1D 16->16, kernel 3, causal, tanh, whole sequence of %zu steps, float32, one thread\n", steps);
-    std::printf("%-8s %9s %12s %10s %12s %10s\n", "arch", "dilation", "ns/sample", "GMAC/s", "peak GMAC/s", "% of peak");
+    std::printf("Conv1D 16->16, kernel 3, causal, whole sequence of %zu steps, float32, one thread\n", steps);
+    std::printf("%-8s %-10s %9s %12s %10s %12s %10s\n", "arch", "activation", "dilation", "ns/sample", "GMAC/s",
+                "peak GMAC/s", "% of peak");
     for (const auto& arch : archs) {
         rtconv::select_kernel_arch(arch);
-        for (int dilation : {1, 64, 512}) {
-            rtconv::Conv1D conv({.filters = 16, .kernel_size = 3, .padding = "causal", .dilation_rate = dilation,
-                                 .activation = "tanh"});
-            conv(x);
-            const double peak_before = rtconv::measure_fma_peak(rtconv::DType::float32);
-            const double t = best_seconds([&] { conv(x); }, seconds);
-            const double peak = std::max(peak_before, rtconv::measure_fma_peak(rtconv::DType::float32));
-            const double macs = double(steps) * channels * channels * kernel;
-            std::printf("%-8s %9d %12.2f %10.2f %12.2f %9.1f%%\n", arch.c_str(), dilation, t / steps * 1e9,
-                        macs / t * 1e-9, peak * 1e-9, 100.0 * macs / t / peak);
-        }
+        for (const char* activation : {"tanh", "linear"})
+            for (int dilation : {1, 64, 512}) {
+                rtconv::Conv1D conv({.filters = 16, .kernel_size = 3, .padding = "causal",
+                                     .dilation_rate = dilation, .activation = activation});
+                conv(x);
+                const double peak_before = rtconv::measure_fma_peak(rtconv::DType::float32);
+                const double t = best_seconds([&] { conv(x); }, seconds);
+                const double peak = std::max(peak_before, rtconv::measure_fma_peak(rtconv::DType::float32));
+                const double macs = double(steps) * channels * channels * kernel;
+                std::printf("%-8s %-10s %9d %12.2f %10.2f %12.2f %9.1f%%\n", arch.c_str(), activation, dilation,
+                            t / steps * 1e9, macs / t * 1e-9, peak * 1e-9, 100.0 * macs / t / peak);
+            }
     }
     return 0;
 }
