@@ -1,7 +1,9 @@
 #pragma once
 // One stride-1 convolution run block by block: the causal form of Conv1D (`same` and `valid`
 // are the same arithmetic, shifted by a latency the model accounts for). Its whole state is
-// the ring-buffer history of (kernel_size - 1) * dilation input frames per channel.
+// the ring-buffer history of (kernel_size - 1) * dilation input frames per channel. Taps read
+// a long history in place from the ring; a history no longer than the block is copied in
+// front of the block first, so short dilations do not cut the block into slivers.
 #include "conv_plan.hpp"
 #include "ring_buffer.hpp"
 
