@@ -26,7 +26,7 @@ struct StreamLayer {
     std::size_t decimation_phase = 0; ///< input frame (mod down) whose output is kept
     Activation frame_activation;    ///< last-axis activation over channels, or linear
     std::size_t in_channels = 0, out_channels = 0;
-    std::size_t delay = 0;          ///< output frames the stream runs ahead of the whole-sequence output 0
+    std::size_t delay = 0;          ///< output frames before the one that is whole-sequence output 0
 
     std::size_t conv_channels() const { return phases.front().geometry.filters; }
     /// Most output frames `n` input frames can give.
