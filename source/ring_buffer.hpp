@@ -61,13 +61,16 @@ public:
         const std::size_t keep = std::min(n, frames_);
         const std::size_t first = n - keep;
         const std::size_t before_wrap = std::min(keep, frames_ - oldest_);
+        T* const data = data_.data();
         for (std::size_t c = 0; c < channels_; ++c) {
             const T* src = block + c * ld + first;
-            T* row = data_.data() + c * ld_;
-            std::copy(src, src + before_wrap, row + oldest_);
-            std::copy(src + before_wrap, src + keep, row);
+            T* row = data + c * ld_;
+            // Plain loops: a block of one frame must not cost two library calls per channel.
+            for (std::size_t i = 0; i < before_wrap; ++i) row[oldest_ + i] = src[i];
+            for (std::size_t i = before_wrap; i < keep; ++i) row[i - before_wrap] = src[i];
         }
-        oldest_ = (oldest_ + keep) % frames_;
+        oldest_ += keep;
+        if (oldest_ >= frames_) oldest_ -= frames_;
     }
 
 private:
