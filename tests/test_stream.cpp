@@ -269,6 +269,66 @@ TEST_CASE("reset() mid-stream reproduces a fresh stream", "[stream]")
     CHECK(a == b);
 }
 
+TEST_CASE("prepare() again with another block size starts afresh and keeps working", "[stream]")
+{
+    rtconv::Sequential model;
+    model.set_input_shape({1, std::nullopt, 2});
+    model.add(rtconv::Conv1D({.filters = 3, .kernel_size = 3, .padding = "causal", .dilation_rate = 4,
+                              .activation = "tanh", .bias_initializer = "random_normal"}));
+    model.add(rtconv::Conv1DTranspose({.filters = 2, .kernel_size = 4, .strides = 2, .padding = "same",
+                                       .bias_initializer = "random_normal"}));
+    std::vector<float> x(2 * 300);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.05f * float(i)) + 0.1f * float(i % 7);
+    const auto run = [&](rtconv::ModelStream& stream, std::size_t block) {
+        std::vector<float> out(stream.max_output_frames(300) * 2), result;
+        for (std::size_t at = 0; at < 300; at += block) {
+            const float* in = x.data() + at * 2;
+            float* o = out.data();
+            const std::size_t m = stream.process(&in, &o, std::min(block, 300 - at));
+            result.insert(result.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(m * 2));
+        }
+        return result;
+    };
+    rtconv::ModelStream reused(model), fresh(model);
+    reused.prepare({.max_block_size = 64});
+    run(reused, 64);
+    reused.prepare({.max_block_size = 5}); // a new size, and the history starts from silence again
+    fresh.prepare({.max_block_size = 300});
+    CHECK(run(reused, 5) == run(fresh, 300));
+}
+
+TEST_CASE("each audio channel has its own state", "[stream]")
+{
+    rtconv::Sequential model;
+    model.set_input_shape({1, std::nullopt, 1});
+    model.add(rtconv::Conv1D({.filters = 2, .kernel_size = 3, .padding = "causal", .dilation_rate = 3,
+                              .activation = "relu", .bias_initializer = "random_normal"}));
+    std::vector<float> left(200), right(200);
+    for (std::size_t i = 0; i < 200; ++i) {
+        left[i] = std::sin(0.1f * float(i));
+        right[i] = float(i % 5) - 2.f;
+    }
+    rtconv::ModelStream stereo(model), mono(model);
+    stereo.prepare({.max_block_size = 16, .channels = 2});
+    mono.prepare({.max_block_size = 16, .channels = 1});
+    std::vector<float> out_left(400), out_right(400), expected_left(400), expected_right(400);
+    for (std::size_t at = 0; at < 200; at += 16) {
+        const std::size_t n = std::min<std::size_t>(16, 200 - at);
+        const float* in[2] = {left.data() + at, right.data() + at};
+        float* out[2] = {out_left.data() + at * 2, out_right.data() + at * 2};
+        CHECK(stereo.process(in, out, n) == n);
+    }
+    for (auto [input, expected] : {std::pair{&left, &expected_left}, std::pair{&right, &expected_right}}) {
+        mono.reset();
+        const float* in = input->data();
+        float* out = expected->data();
+        mono.process(&in, &out, 200);
+    }
+    CHECK(out_left == expected_left);
+    CHECK(out_right == expected_right);
+    CHECK(out_left != out_right);
+}
+
 TEST_CASE("streams refuse what needs the whole sequence, naming the layer", "[stream][errors]")
 {
     rtconv::Sequential model;
