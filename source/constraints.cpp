@@ -1,5 +1,6 @@
 #include "rtconv/constraints.hpp"
 
+#include "keras_object.hpp"
 #include "rtconv/error.hpp"
 
 #include <algorithm>
@@ -134,21 +135,11 @@ std::optional<Constraint> Constraint::from_config(const nlohmann::json& config)
 {
     if (config.is_null()) return std::nullopt;
     if (config.is_string()) return Constraint(config.get<std::string>());
-    if (!config.is_object() || !config.contains("class_name") || !config["class_name"].is_string())
-        throw Error("Could not interpret constraint identifier: " + config.dump());
-    const std::string class_name = config["class_name"];
-    const Kind kind = kind_named(class_name);
-    json arguments = default_config(kind);
-    const auto given = config.find("config");
-    if (given != config.end() && !given->is_null()) {
-        if (!given->is_object())
-            throw Error("Could not interpret constraint identifier: " + config.dump() + " (`config` must be a dict)");
-        for (const auto& [key, value] : given->items()) {
-            if (!arguments.contains(key))
-                throw Error("Unrecognized argument `" + key + "` in the config of constraint " + class_name);
-            arguments[key] = value;
-        }
-    }
+    Kind kind{};
+    json arguments = detail::keras_object_arguments(config, "constraint", [&](const std::string& class_name) {
+        kind = kind_named(class_name);
+        return default_config(kind);
+    });
     return Constraint(kind, checked_config(kind, std::move(arguments)));
 }
 
@@ -197,10 +188,7 @@ Tensor Constraint::operator()(const Tensor& w) const
 
 nlohmann::json Constraint::serialize() const
 {
-    return {{"module", "keras.constraints"},
-            {"class_name", class_name_of(kind_)},
-            {"config", config_},
-            {"registered_name", nullptr}};
+    return detail::keras_object("keras.constraints", class_name_of(kind_), config_);
 }
 
 nlohmann::json serialize(const std::optional<Constraint>& constraint)

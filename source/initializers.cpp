@@ -1,5 +1,6 @@
 #include "rtconv/initializers.hpp"
 
+#include "keras_object.hpp"
 #include "rtconv/error.hpp"
 
 #include <algorithm>
@@ -18,6 +19,7 @@ namespace {
 
 using json = nlohmann::json;
 using Kind = Initializer::Kind;
+using detail::python_repr;
 
 struct KindName {
     Kind kind;
@@ -106,17 +108,6 @@ json default_config(Kind kind)
     }
 }
 
-/// A config value as Python's f-string would print it (strings unquoted).
-std::string repr(const json& value)
-{
-    if (value.is_string()) return value.get<std::string>();
-    if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
-    if (value.is_null()) return "None";
-    if (value.is_number_float() && std::isnan(value.get<double>())) return "nan";
-    if (value.is_number_float() && std::isinf(value.get<double>())) return value.get<double>() > 0 ? "inf" : "-inf";
-    return value.dump();
-}
-
 double number(const json& config, const char* key)
 {
     return config.at(key).get<double>();
@@ -127,26 +118,26 @@ void require_number(const json& config, const char* key, Kind kind)
     const json& v = config.at(key);
     if (!v.is_number())
         throw Error(std::string(class_name_of(kind)) + ": argument `" + key + "` must be a number. Received: " + key +
-                    "=" + repr(v));
+                    "=" + python_repr(v));
 }
 
 void check_seed(const json& seed)
 {
     if (!seed.is_null() && !seed.is_number_integer())
         throw Error("`seed` argument should be an integer or None (rtconv has no keras.random.SeedGenerator). "
-                    "Received: seed=" + repr(seed));
+                    "Received: seed=" + python_repr(seed));
 }
 
 void check_variance_scaling(json& config)
 {
     require_number(config, "scale", Kind::variance_scaling);
     if (number(config, "scale") <= 0.0)
-        throw Error("Argument `scale` must be positive float. Received: scale=" + repr(config["scale"]));
+        throw Error("Argument `scale` must be positive float. Received: scale=" + python_repr(config["scale"]));
     const json& mode = config["mode"];
     if (mode != "fan_in" && mode != "fan_out" && mode != "fan_avg")
-        throw Error("Invalid `mode` argument: " + repr(mode) + ". Please use one of {'fan_in', 'fan_out', 'fan_avg'}");
+        throw Error("Invalid `mode` argument: " + python_repr(mode) + ". Please use one of {'fan_in', 'fan_out', 'fan_avg'}");
     if (!config["distribution"].is_string())
-        throw Error("Invalid `distribution` argument: " + repr(config["distribution"]) +
+        throw Error("Invalid `distribution` argument: " + python_repr(config["distribution"]) +
                     ". Please use one of {'uniform', 'truncated_normal', 'untruncated_normal'}");
     // Keras lower-cases the name and reads Keras 2's "normal" as "truncated_normal".
     std::string distribution = config["distribution"];
@@ -173,20 +164,20 @@ const std::vector<double>* cosine_window_coefficients(const std::string& name)
 void check_stft(const json& config)
 {
     if (config["side"] != "real" && config["side"] != "imag")
-        throw Error("side should be 'real' or 'imag', not " + repr(config["side"]));
+        throw Error("side should be 'real' or 'imag', not " + python_repr(config["side"]));
     const json& window = config["window"];
     if (window.is_string() && !cosine_window_coefficients(window.get<std::string>()))
         throw Error("STFT window '" + window.get<std::string>() +
                     "' is not supported by rtconv: use 'hann', 'hamming', 'blackman', 'boxcar', a list of values or None");
     if (!window.is_null() && !window.is_string() &&
         !(window.is_array() && std::all_of(window.begin(), window.end(), [](const json& v) { return v.is_number(); })))
-        throw Error("STFT window must be a window name, a list of numbers or None. Received: window=" + repr(window));
+        throw Error("STFT window must be a window name, a list of numbers or None. Received: window=" + python_repr(window));
     const json& scaling = config["scaling"];
     if (!scaling.is_null() && scaling != "density" && scaling != "spectrum")
         throw Error("Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received scaling=" +
-                    repr(scaling));
+                    python_repr(scaling));
     if (!config["periodic"].is_boolean())
-        throw Error("STFT argument `periodic` must be True or False. Received: periodic=" + repr(config["periodic"]));
+        throw Error("STFT argument `periodic` must be True or False. Received: periodic=" + python_repr(config["periodic"]));
 }
 
 /// Keras' argument checks, plus the types a JSON config can get wrong.
@@ -477,22 +468,15 @@ Initializer Initializer::from_config(const nlohmann::json& config)
     if (config.is_string()) return Initializer(config.get<std::string>());
     // A null initializer is what Keras' Layer.add_weight replaces by glorot_uniform for float weights.
     if (config.is_null()) return Initializer("glorot_uniform");
-    if (!config.is_object() || !config.contains("class_name") || !config["class_name"].is_string())
-        throw Error("Could not interpret initializer identifier: " + config.dump());
-    const std::string class_name = config["class_name"];
-    const Kind kind = kind_named(class_name);
-    json arguments = default_config(kind);
-    const auto given = config.find("config");
-    if (given != config.end() && !given->is_null()) {
-        if (!given->is_object())
-            throw Error("Could not interpret initializer identifier: " + config.dump() + " (`config` must be a dict)");
-        for (const auto& [key, value] : given->items()) {
-            if (key == "dtype") continue; // tf.keras 2 wrote an unused dtype into some initializer configs
-            if (!arguments.contains(key))
-                throw Error("Unrecognized argument `" + key + "` in the config of initializer " + class_name);
-            arguments[key] = value;
-        }
-    }
+    Kind kind{};
+    // tf.keras 2 wrote an unused dtype into some initializer configs.
+    json arguments = detail::keras_object_arguments(
+        config, "initializer",
+        [&](const std::string& class_name) {
+            kind = kind_named(class_name);
+            return default_config(kind);
+        },
+        "dtype");
     return Initializer(kind, std::move(arguments));
 }
 
@@ -548,10 +532,7 @@ Tensor Initializer::operator()(const Shape& shape, DType dtype) const
 
 nlohmann::json Initializer::serialize() const
 {
-    return {{"module", "keras.initializers"},
-            {"class_name", class_name_of(kind_)},
-            {"config", config_},
-            {"registered_name", nullptr}};
+    return detail::keras_object("keras.initializers", class_name_of(kind_), config_);
 }
 
 } // namespace rtconv

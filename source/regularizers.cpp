@@ -1,5 +1,6 @@
 #include "rtconv/regularizers.hpp"
 
+#include "keras_object.hpp"
 #include "rtconv/error.hpp"
 
 #include <algorithm>
@@ -12,6 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 using Kind = Regularizer::Kind;
+using detail::python_repr;
 
 // keras.regularizers.get takes the class names and their to_snake_case forms ("l1l2"); "l1_l2" is
 // the name of the keras.regularizers.l1_l2 export and of Keras 2's function, taken too.
@@ -57,23 +59,12 @@ json default_config(Kind kind)
     return json::object();
 }
 
-/// A config value as Python's f-string would print it (strings unquoted).
-std::string repr(const json& value)
-{
-    if (value.is_string()) return value.get<std::string>();
-    if (value.is_null()) return "None";
-    if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
-    if (value.is_number_float() && std::isnan(value.get<double>())) return "nan";
-    if (value.is_number_float() && std::isinf(value.get<double>())) return value.get<double>() > 0 ? "inf" : "-inf";
-    return value.dump();
-}
-
 /// Keras' validate_float_arg: a finite, non-negative number.
 double validate_float_arg(const json& value, const std::string& name)
 {
     if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < 0)
         throw Error("Invalid value for argument " + name + ": expected a non-negative float. Received: " + name + "=" +
-                    repr(value));
+                    python_repr(value));
     return value.get<double>();
 }
 
@@ -89,7 +80,7 @@ json checked_config(Kind kind, json config)
     }
     if (kind == Kind::orthogonal && config["mode"] != "rows" && config["mode"] != "columns")
         throw Error("Invalid value for argument `mode`. Expected one of {\"rows\", \"columns\"}. Received: mode=" +
-                    repr(config["mode"]));
+                    python_repr(config["mode"]));
     return config;
 }
 
@@ -149,21 +140,11 @@ std::optional<Regularizer> Regularizer::from_config(const nlohmann::json& config
 {
     if (config.is_null()) return std::nullopt;
     if (config.is_string()) return Regularizer(config.get<std::string>());
-    if (!config.is_object() || !config.contains("class_name") || !config["class_name"].is_string())
-        throw Error("Could not interpret regularizer identifier: " + config.dump());
-    const std::string class_name = config["class_name"];
-    const Kind kind = kind_named(class_name);
-    json arguments = default_config(kind);
-    const auto given = config.find("config");
-    if (given != config.end() && !given->is_null()) {
-        if (!given->is_object())
-            throw Error("Could not interpret regularizer identifier: " + config.dump() + " (`config` must be a dict)");
-        for (const auto& [key, value] : given->items()) {
-            if (!arguments.contains(key))
-                throw Error("Unrecognized argument `" + key + "` in the config of regularizer " + class_name);
-            arguments[key] = value;
-        }
-    }
+    Kind kind{};
+    json arguments = detail::keras_object_arguments(config, "regularizer", [&](const std::string& class_name) {
+        kind = kind_named(class_name);
+        return default_config(kind);
+    });
     return Regularizer(kind, checked_config(kind, std::move(arguments)));
 }
 
@@ -208,10 +189,7 @@ double Regularizer::operator()(const Tensor& x) const
 
 nlohmann::json Regularizer::serialize() const
 {
-    return {{"module", "keras.regularizers"},
-            {"class_name", class_name_of(kind_)},
-            {"config", config_},
-            {"registered_name", nullptr}};
+    return detail::keras_object("keras.regularizers", class_name_of(kind_), config_);
 }
 
 nlohmann::json serialize(const std::optional<Regularizer>& regularizer)
