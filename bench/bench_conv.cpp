@@ -5,11 +5,10 @@
 // A 16 -> 16 causal conv, kernel 3, over one second of 48 kHz audio, for dilations 1, 64 and
 // 512, with tanh and without an activation (the kernel alone), on every kernel instruction set
 // this CPU runs (or the one named).
+#include "bench_timing.hpp"
 #include "rtconv/conv1d.hpp"
 #include "rtconv/cpu.hpp"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,25 +16,8 @@
 #include <string>
 #include <vector>
 
-namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-/// Fastest of repeated runs of `fn` within `seconds`: the least disturbed by a shared machine.
-template <class F> double best_seconds(F&& fn, double seconds)
-{
-    fn();
-    double best = 1e30;
-    const auto stop = clock_type::now() + std::chrono::duration<double>(seconds);
-    do {
-        const auto t0 = clock_type::now();
-        fn();
-        best = std::min(best, std::chrono::duration<double>(clock_type::now() - t0).count());
-    } while (clock_type::now() < stop);
-    return best;
-}
-
-} // namespace
+using rtconv_bench::best_seconds;
+using rtconv_bench::peak_around;
 
 int main(int argc, char** argv)
 {
@@ -66,9 +48,8 @@ int main(int argc, char** argv)
                 rtconv::Conv1D conv({.filters = 16, .kernel_size = 3, .padding = "causal",
                                      .dilation_rate = dilation, .activation = activation});
                 conv(x);
-                const double peak_before = rtconv::measure_fma_peak(rtconv::DType::float32);
-                const double t = best_seconds([&] { conv(x); }, seconds);
-                const double peak = std::max(peak_before, rtconv::measure_fma_peak(rtconv::DType::float32));
+                double t = 0.0;
+                const double peak = peak_around([&] { t = best_seconds([&] { conv(x); }, seconds); });
                 const double macs = double(steps) * channels * channels * kernel;
                 std::printf("%-8s %-10s %9d %12.2f %10.2f %12.2f %9.1f%%\n", arch.c_str(), activation, dilation,
                             t / steps * 1e9, macs / t * 1e-9, peak * 1e-9, 100.0 * macs / t / peak);

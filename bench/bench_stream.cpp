@@ -5,6 +5,7 @@
 // Single thread, float32, one audio channel, through rtconv::ModelStream as an audio callback
 // would drive it. Throughput is the best of repeated passes over one second of 48 kHz noise,
 // cut into blocks; jitter times 10^5 consecutive blocks one by one.
+#include "bench_timing.hpp"
 #include "rtconv/conv1d.hpp"
 #include "rtconv/cpu.hpp"
 #include "rtconv/error.hpp"
@@ -27,7 +28,9 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using rtconv_bench::best_seconds;
+using rtconv_bench::clock_type;
+using rtconv_bench::peak_around;
 
 constexpr double sample_rate = 48000.0;
 constexpr std::size_t buffer_frames = 48000, kernel = 3;
@@ -37,29 +40,6 @@ struct Options {
     bool quick = false;
     bool csv = false;
 };
-
-/// Fastest of repeated runs of `fn` within `seconds`: the least disturbed by a shared machine.
-template <class F> double best_seconds(F&& fn, double seconds)
-{
-    fn();
-    double best = 1e30;
-    const auto stop = clock_type::now() + std::chrono::duration<double>(seconds);
-    do {
-        const auto t0 = clock_type::now();
-        fn();
-        best = std::min(best, std::chrono::duration<double>(clock_type::now() - t0).count());
-    } while (clock_type::now() < stop);
-    return best;
-}
-
-/// Runs `fn` between two peak measurements and returns the larger peak: a neighbour busy during
-/// one of them lowers that one only, and quoting against the lower peak would flatter the result.
-template <class F> double peak_around(F&& fn)
-{
-    const double before = rtconv::measure_fma_peak(rtconv::DType::float32);
-    fn();
-    return std::max(before, rtconv::measure_fma_peak(rtconv::DType::float32));
-}
 
 /// Causal C -> C tanh convolutions, kernel 3, one per dilation, with random weights and biases.
 rtconv::Sequential make_model(std::size_t channels, const std::vector<int>& dilations)
