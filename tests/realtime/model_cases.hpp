@@ -1,8 +1,7 @@
 #pragma once
 // The models the real-time tests stream: every layer kind, padding, grouping and activation,
-// both sample types, mono and stereo. To cover a new kind, add a row to model_cases(). A row
-// the stream cannot run yet (its constructor throws rtconv::Error) is skipped with a warning,
-// so a row can land before the stream supports its kind.
+// both sample types, mono and stereo. To cover a new kind, add a row to model_cases(); a model
+// the stream cannot run throws rtconv::Error, which fails the test.
 #include "rtconv/conv1d.hpp"
 #include "rtconv/conv1d_transpose.hpp"
 #include "rtconv/sequential.hpp"
