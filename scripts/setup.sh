@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libxsimd-dev catch2 nlohmann-json3-dev libsndfile1-dev
+  libxsimd-dev catch2 nlohmann-json3-dev libsndfile1-dev libsoxr-dev
   python3 python3-numpy python3-torch
   libclang-rt-19-dev  # RealtimeSanitizer runtime, linked by tests/realtime
 )

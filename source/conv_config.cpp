@@ -91,20 +91,4 @@ void check_conv_input(const std::string& layer_name, const TensorShape& shape, b
                     std::to_string(built_channels) + ", but received input with shape " + shape_to_string(shape));
 }
 
-const nlohmann::json* find_key(const nlohmann::json& config, const char* key)
-{
-    auto it = config.find(key);
-    return it == config.end() ? nullptr : &*it;
-}
-
-int int_or_single(const nlohmann::json& config, const char* key)
-{
-    const nlohmann::json& v = config.at(key);
-    const nlohmann::json& x = v.is_array() && v.size() == 1 ? v[0] : v;
-    if (!x.is_number_integer() || x.get<std::int64_t>() < INT32_MIN || x.get<std::int64_t>() > INT32_MAX)
-        throw Error(std::string("Layer config field '") + key + "' must be an integer or a list of 1 integer, got " +
-                    v.dump());
-    return x.get<int>();
-}
-
 } // namespace rtconv::detail

@@ -1,6 +1,7 @@
 #pragma once
 // What Conv1D and Conv1DTranspose share: Keras' argument checks and messages, output-length
 // arithmetic, and the config keys both layers read and write.
+#include "layer_config.hpp"
 #include "rtconv/activations.hpp"
 #include "rtconv/error.hpp"
 #include "rtconv/layer.hpp"
@@ -33,39 +34,20 @@ std::int64_t conv_pad_left(std::int64_t length, std::int64_t kernel_size, const 
 void check_conv_input(const std::string& layer_name, const TensorShape& shape, bool channels_first,
                       std::size_t built_channels);
 
-/// An int from a Keras config value: 3 or [3].
-int int_or_single(const nlohmann::json& config, const char* key);
-/// config[key] if present, else fallback.
-const nlohmann::json* find_key(const nlohmann::json& config, const char* key);
-
 /// Reads the keys both conv layers share into an options struct of either layer.
 template <class Options> void read_conv_config(const nlohmann::json& config, Options& o)
 {
-    LayerArgs args = layer_args_from_config(config);
-    o.name = args.name;
-    o.dtype = args.dtype;
-    o.trainable = args.trainable;
-    o.batch_input_shape = args.batch_input_shape;
-    o.activity_regularizer = args.activity_regularizer;
+    read_layer_args(config, o);
     if (!find_key(config, "filters")) throw Error("Layer config is missing 'filters'");
     if (!find_key(config, "kernel_size")) throw Error("Layer config is missing 'kernel_size'");
     o.filters = int_or_single(config, "filters");
     o.kernel_size = int_or_single(config, "kernel_size");
     if (find_key(config, "strides")) o.strides = int_or_single(config, "strides");
     if (find_key(config, "dilation_rate")) o.dilation_rate = int_or_single(config, "dilation_rate");
-    auto read_string = [&](const char* key, std::string& field) {
-        if (const auto* v = find_key(config, key)) {
-            if (!v->is_string()) throw Error(std::string("Layer config field '") + key + "' must be a string");
-            field = v->get<std::string>();
-        }
-    };
-    read_string("padding", o.padding);
-    read_string("data_format", o.data_format);
+    read_string(config, "padding", o.padding);
+    read_string(config, "data_format", o.data_format);
     if (const auto* v = find_key(config, "activation")) o.activation = Activation::from_config(*v);
-    if (const auto* v = find_key(config, "use_bias")) {
-        if (!v->is_boolean()) throw Error("Layer config field 'use_bias' must be true or false");
-        o.use_bias = v->get<bool>();
-    }
+    read_bool(config, "use_bias", o.use_bias);
     if (const auto* v = find_key(config, "kernel_initializer")) o.kernel_initializer = Initializer::from_config(*v);
     if (const auto* v = find_key(config, "bias_initializer")) o.bias_initializer = Initializer::from_config(*v);
     if (const auto* v = find_key(config, "kernel_regularizer")) o.kernel_regularizer = Regularizer::from_config(*v);
@@ -112,20 +94,6 @@ template <class Options> void validate_conv_options(Options& o, bool allow_causa
     if (o.strides > 1 && o.dilation_rate > 1)
         throw Error("`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=(" +
                     std::to_string(o.strides) + ",) and dilation_rate=(" + std::to_string(o.dilation_rate) + ",)");
-}
-
-template <class Options> LayerArgs layer_args(const Options& o)
-{
-    LayerArgs args;
-    args.name = o.name;
-    args.dtype = o.dtype;
-    args.trainable = o.trainable;
-    args.activity_regularizer = o.activity_regularizer;
-    args.input_shape = o.input_shape;
-    args.batch_input_shape = o.batch_input_shape;
-    args.batch_size = o.batch_size;
-    args.weights = o.weights;
-    return args;
 }
 
 } // namespace rtconv::detail

@@ -128,11 +128,14 @@ template <class T> void scatter(const Planar<T>& src, SequenceView<T> y, std::si
 
 void ConvPlan::pack(const Tensor& kernel, const Tensor* bias)
 {
+    // A stream may run a layer in the other dtype: its kernel arrives cast, its bias may not.
+    const Tensor cast_bias = bias ? bias->astype(kernel.dtype()) : Tensor();
+    const Tensor* packed_bias = bias ? &cast_bias : nullptr;
     if (kernel.dtype() == DType::float32) {
-        pack_into(geometry, kernel, bias, f32);
+        pack_into(geometry, kernel, packed_bias, f32);
         f64 = {};
     } else {
-        pack_into(geometry, kernel, bias, f64);
+        pack_into(geometry, kernel, packed_bias, f64);
         f32 = {};
     }
 }

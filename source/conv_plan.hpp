@@ -52,7 +52,7 @@ struct ConvPlan {
     PackedWeights<double> f64;
 
     /// Packs a Keras-layout kernel ((k, in/groups, filters), or (k, filters, in) for the transpose)
-    /// and bias (may be empty) in the tensors' dtype.
+    /// and bias (may be null) in the kernel's dtype.
     void pack(const Tensor& kernel, const Tensor* bias);
 
     template <class T> const PackedWeights<T>& weights() const;

@@ -4,9 +4,34 @@
 
 namespace rtconv::detail {
 
+std::size_t StreamLayer::history_span() const
+{
+    if (wavenet) {
+        std::size_t span = 0;
+        for (const auto& array : wavenet->arrays) {
+            for (const auto& layer : array.layers)
+                span += (layer.conv.geometry.kernel_size - 1) * layer.conv.geometry.dilation;
+            if (array.head) span += array.head->geometry.kernel_size - 1;
+        }
+        return span;
+    }
+    const auto& g = phases.front().geometry;
+    return (g.kernel_size - 1) * g.dilation;
+}
+
+std::size_t StreamLayer::state_values() const
+{
+    if (wavenet) return wavenet->state_values();
+    std::size_t values = 0;
+    for (const auto& plan : phases)
+        values += (plan.geometry.kernel_size - 1) * plan.geometry.dilation * plan.geometry.in_channels;
+    return values;
+}
+
 template <class T> void LayerStream<T>::prepare(const StreamLayer& layer, std::size_t max_frames)
 {
     layer_ = &layer;
+    if (layer.wavenet) wavenet_.prepare(*layer.wavenet, max_frames);
     phases_.resize(layer.phases.size());
     for (std::size_t p = 0; p < phases_.size(); ++p) phases_[p].prepare(layer.phases[p], max_frames);
     const std::size_t channels = layer.conv_channels();
@@ -20,13 +45,14 @@ template <class T> void LayerStream<T>::prepare(const StreamLayer& layer, std::s
 template <class T> void LayerStream<T>::reset()
 {
     for (auto& phase : phases_) phase.reset();
+    wavenet_.reset();
     clock_ = 0;
     produced_ = 0;
 }
 
 template <class T> std::size_t LayerStream<T>::allocated_history() const
 {
-    std::size_t values = 0;
+    std::size_t values = wavenet_.allocated_history();
     for (const auto& phase : phases_) values += phase.allocated_history();
     return values;
 }
@@ -34,6 +60,10 @@ template <class T> std::size_t LayerStream<T>::allocated_history() const
 template <class T> void LayerStream<T>::convolve(const Planar<T>& in, std::size_t n, Planar<T>& out)
 {
     const std::size_t channels = layer_->conv_channels();
+    if (layer_->wavenet) {
+        wavenet_.process(in, n, out);
+        return;
+    }
     if (layer_->up == 1) {
         phases_[0].process(in.row(0), in.ld, out.row(0), out.ld, n);
         return;

@@ -1,6 +1,6 @@
 #pragma once
 // One layer of a streamed model: a Conv1D (any stride) or Conv1DTranspose, run block by block
-// on top of the stride-1 causal ConvStream.
+// on top of the stride-1 causal ConvStream, or a WaveNet (its own WaveNetStream of ConvStreams).
 //
 //  - A strided Conv1D computes the causal convolution and keeps every `down`-th frame; the
 //    decimation phase carries across blocks.
@@ -12,8 +12,10 @@
 #include "conv_plan.hpp"
 #include "conv_stream.hpp"
 #include "rtconv/activations.hpp"
+#include "wavenet_stream.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 namespace rtconv::detail {
@@ -27,8 +29,14 @@ struct StreamLayer {
     Activation frame_activation;    ///< last-axis activation over channels, or linear
     std::size_t in_channels = 0, out_channels = 0;
     std::size_t delay = 0;          ///< output frames before the one that is whole-sequence output 0
+    std::shared_ptr<const WaveNetPlan> wavenet; ///< set for a WaveNet, which has no phases
 
-    std::size_t conv_channels() const { return phases.front().geometry.filters; }
+    /// Rows of the layer's output before a frame activation.
+    std::size_t conv_channels() const { return wavenet ? out_channels : phases.front().geometry.filters; }
+    /// Input frames before the current one that an output frame reads.
+    std::size_t history_span() const;
+    /// Sum of (k - 1) * d * input channels over the layer's convolutions.
+    std::size_t state_values() const;
     /// Most output frames `n` input frames can give.
     std::size_t max_output_frames(std::size_t n) const { return (n * up + down - 1) / down; }
 };
@@ -50,6 +58,7 @@ private:
 
     const StreamLayer* layer_ = nullptr;
     std::vector<ConvStream<T>> phases_;
+    WaveNetStream<T> wavenet_;
     Planar<T> conv_out_;   ///< convolution output when it cannot go straight to `out`
     Planar<T> resampled_;  ///< after decimation/interleaving, before a frame activation
     std::vector<T> frame_in_, frame_out_;

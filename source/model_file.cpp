@@ -5,9 +5,16 @@
 #include "rtconv/model_file.hpp"
 
 #include "file_io.hpp"
+#include "json_reading.hpp"
+#include "model_formats.hpp"
+#include "rtconv/activation_layer.hpp"
+#include "rtconv/batch_normalization.hpp"
 #include "rtconv/conv1d.hpp"
 #include "rtconv/conv1d_transpose.hpp"
+#include "rtconv/dense.hpp"
+#include "rtconv/prelu.hpp"
 #include "rtconv/error.hpp"
+#include "rtconv/wavenet.hpp"
 
 #include <cmath>
 #include <functional>
@@ -17,41 +24,10 @@ namespace rtconv {
 namespace {
 
 using nlohmann::json;
-
-/// nlohmann's what() without its "[json.exception.type_error.302] " prefix.
-std::string json_message(const json::exception& e)
-{
-    const std::string_view text = e.what();
-    const std::size_t end = text.starts_with("[json.exception.") ? text.find("] ") : std::string_view::npos;
-    return std::string(end == std::string_view::npos ? text : text.substr(end + 2));
-}
-
-/// Where a problem is: the file, and the layer when there is one. Messages read
-/// "FILE: layer 'NAME' (CLASS): FIELD: what is wrong".
-struct Where {
-    std::string source;
-    std::string layer;
-
-    [[noreturn]] void fail(const std::string& field, const std::string& message) const
-    {
-        std::string text = source + ": ";
-        if (!layer.empty()) text += layer + ": ";
-        if (!field.empty()) text += field + ": ";
-        throw Error(text + message);
-    }
-
-    /// Runs `step`, rethrowing the errors of layers and of JSON access with this context.
-    template <class Step> decltype(auto) run(const std::string& field, Step&& step) const
-    {
-        try {
-            return step();
-        } catch (const json::exception& e) {
-            fail(field, json_message(e));
-        } catch (const Error& e) {
-            fail(field, e.what());
-        }
-    }
-};
+using detail::find_member;
+using detail::nested_list_shape;
+using detail::string_member;
+using detail::Where;
 
 std::string layer_label(const std::string& name, const std::string& class_name)
 {
@@ -75,7 +51,8 @@ TensorShape unknown_steps_shape(std::size_t channels, const std::string& data_fo
 struct LayerKind {
     std::string_view class_name;
     std::function<std::unique_ptr<Layer>(const json& config)> from_config;
-    /// The input shape (steps unknown) a layer's kernel implies, for files that state none.
+    /// The input shape (steps unknown) a layer's first weight array implies, for files that state
+    /// none; throws when that array has the wrong rank. Empty for layers whose weights imply none.
     std::function<TensorShape(const Layer& layer, const Shape& kernel_shape)> input_shape_from_kernel;
 };
 
@@ -84,9 +61,17 @@ template <class L> std::unique_ptr<Layer> layer_from_config(const json& config)
     return std::make_unique<L>(L::from_config(config));
 }
 
+void require_rank(const Shape& kernel, std::size_t rank)
+{
+    if (kernel.size() != rank)
+        throw Error("expected a rank-" + std::to_string(rank) + " kernel, got a nested list of shape " +
+                    shape_to_string(kernel));
+}
+
 // Conv1D kernel: (kernel_size, in_channels / groups, filters).
 TensorShape conv1d_input_shape(const Layer& layer, const Shape& kernel)
 {
+    require_rank(kernel, 3);
     const auto& options = static_cast<const Conv1D&>(layer).options();
     return unknown_steps_shape(kernel[1] * static_cast<std::size_t>(options.groups), options.data_format);
 }
@@ -94,7 +79,22 @@ TensorShape conv1d_input_shape(const Layer& layer, const Shape& kernel)
 // Conv1DTranspose kernel: (kernel_size, filters, in_channels).
 TensorShape conv1d_transpose_input_shape(const Layer& layer, const Shape& kernel)
 {
+    require_rank(kernel, 3);
     return unknown_steps_shape(kernel[2], static_cast<const Conv1DTranspose&>(layer).options().data_format);
+}
+
+// Dense kernel: (input_dim, units).
+TensorShape dense_input_shape(const Layer&, const Shape& kernel)
+{
+    require_rank(kernel, 2);
+    return unknown_steps_shape(kernel[0], "channels_last");
+}
+
+// BatchNormalization: every weight is (channels,).
+TensorShape batch_normalization_input_shape(const Layer&, const Shape& weight)
+{
+    require_rank(weight, 1);
+    return unknown_steps_shape(weight[0], "channels_last");
 }
 
 const std::vector<LayerKind>& layer_kinds()
@@ -104,6 +104,12 @@ const std::vector<LayerKind>& layer_kinds()
         {"Convolution1D", layer_from_config<Conv1D>, conv1d_input_shape}, // Keras 1/2 alias
         {"Conv1DTranspose", layer_from_config<Conv1DTranspose>, conv1d_transpose_input_shape},
         {"Convolution1DTranspose", layer_from_config<Conv1DTranspose>, conv1d_transpose_input_shape},
+        {"Dense", layer_from_config<Dense>, dense_input_shape},
+        {"BatchNormalization", layer_from_config<BatchNormalization>, batch_normalization_input_shape},
+        {"PReLU", layer_from_config<PReLU>, nullptr},
+        {"Activation", layer_from_config<ActivationLayer>, nullptr},
+        // rtconv's own, for NAM and WaveNetVA models saved natively: its config fixes the input.
+        {"WaveNet", layer_from_config<WaveNet>, nullptr},
     };
     return kinds;
 }
@@ -137,12 +143,6 @@ TensorShape shape_from_json(const json& j, const Where& where, const std::string
     return shape;
 }
 
-const json* find_member(const json& object, const char* key)
-{
-    if (!object.is_object()) return nullptr;
-    const auto it = object.find(key);
-    return it == object.end() || it->is_null() ? nullptr : &*it;
-}
 
 /// The shape in {"input_shape": [...]} (Keras 3 build_config), if present.
 std::optional<TensorShape> build_config_shape(const json& owner, const Where& where, const std::string& owner_field)
@@ -161,11 +161,6 @@ struct LayerEntry {
     std::optional<TensorShape> build_config_shape;
 };
 
-std::string string_member(const json& object, const char* key)
-{
-    const json* value = find_member(object, key);
-    return value && value->is_string() ? value->get<std::string>() : std::string();
-}
 
 LayerEntry make_layer(const json& entry, std::size_t index, const std::string& source)
 {
@@ -187,17 +182,6 @@ LayerEntry make_layer(const json& entry, std::size_t index, const std::string& s
     loaded.where.layer = layer_label(loaded.layer->name(), class_name);
     loaded.build_config_shape = build_config_shape(entry, loaded.where, "");
     return loaded;
-}
-
-/// The shape of a nested list, read along its first elements.
-Shape nested_list_shape(const json& j)
-{
-    Shape shape;
-    for (const json* level = &j; level->is_array(); level = &level->front()) {
-        shape.push_back(level->size());
-        if (level->empty()) break;
-    }
-    return shape;
 }
 
 /// Appends the numbers of a nested list of the given shape in row-major order; `path` names the
@@ -251,14 +235,7 @@ void load_layer_weights(Layer& layer, const json* weights, const Where& where)
     const auto it = weights->find(layer.name());
     if (it == weights->end())
         where.fail(field, "missing; expected " + std::to_string(count) + " arrays (" + describe_variables(layer) + ")");
-    if (!it->is_array() || it->size() != count)
-        where.fail(field, "expected a list of " + std::to_string(count) + " arrays (" + describe_variables(layer) +
-                              "), got " + (it->is_array() ? std::to_string(it->size()) + " arrays" : it->dump()));
-    std::vector<Tensor> arrays;
-    for (std::size_t i = 0; i < count; ++i)
-        arrays.push_back(
-            read_weight_array((*it)[i], layer.variables()[i], field + "[" + std::to_string(i) + "]", where));
-    where.run(field, [&] { layer.set_weights(arrays); });
+    detail::set_weights_from_json(layer, *it, field, where);
 }
 
 /// The Sequential's own config: {"name", "layers": [...]} (Keras 3, Keras 2) or the bare list of
@@ -308,16 +285,16 @@ TensorShape first_layer_input_shape(const LayerEntry& first, const json* weights
     if (const auto& fixed = first.layer->build_input_shape()) return *fixed;
     if (first.build_config_shape) return *first.build_config_shape;
     const std::string field = weights_field(first.layer->name());
+    const std::string no_shape = "the file states no input shape (no InputLayer, batch_input_shape or build_config)";
+    if (!first.kind->input_shape_from_kernel)
+        first.where.fail("", no_shape + ", and a first " + first.layer->class_name() +
+                                 " layer's weights do not give the input channels");
     const json* arrays = weights ? find_member(*weights, first.layer->name().c_str()) : nullptr;
     if (!arrays || !arrays->is_array() || arrays->empty())
         first.where.fail(weights ? field : "weights",
-                         "missing; the file states no input shape (no InputLayer, batch_input_shape or build_config), "
-                         "so the input channels must come from this layer's kernel");
+                         "missing; " + no_shape + ", so the input channels must come from this layer's kernel");
     const Shape kernel = nested_list_shape(arrays->front());
-    if (kernel.size() != 3)
-        first.where.fail(field + "[0]", "expected a rank-3 kernel, got a nested list of shape " +
-                                            shape_to_string(kernel));
-    return first.kind->input_shape_from_kernel(*first.layer, kernel);
+    return first.where.run(field + "[0]", [&] { return first.kind->input_shape_from_kernel(*first.layer, kernel); });
 }
 
 const json* weights_object(const json& document, const Where& file)
@@ -377,9 +354,79 @@ json input_layer_json(const TensorShape& batch_shape, DType dtype)
             {"registered_name", nullptr}};
 }
 
+/// rtconv's top-level "metadata" object: what a model converted from NAM keeps of its file.
+ModelMetadata read_metadata(const json& document, const Where& file)
+{
+    ModelMetadata metadata;
+    const json* object = find_member(document, "metadata");
+    if (!object) return metadata;
+    if (!object->is_object()) file.fail("metadata", "expected an object");
+    const auto number = [&](const char* key) -> std::optional<double> {
+        const json* value = find_member(*object, key);
+        if (!value) return std::nullopt;
+        if (!value->is_number() || !std::isfinite(value->get<double>()))
+            file.fail(std::string("metadata.") + key, "expected a finite number, got " + value->dump());
+        return value->get<double>();
+    };
+    metadata.sample_rate = number("sample_rate");
+    if (metadata.sample_rate && !(*metadata.sample_rate > 0))
+        file.fail("metadata.sample_rate", "expected a positive number");
+    metadata.loudness = number("loudness");
+    metadata.input_level_dbu = number("input_level_dbu");
+    metadata.output_level_dbu = number("output_level_dbu");
+    if (const json* prewarm = find_member(*object, "prewarm")) {
+        if (!prewarm->is_boolean()) file.fail("metadata.prewarm", "expected true or false, got " + prewarm->dump());
+        metadata.prewarm = prewarm->get<bool>();
+    }
+    return metadata;
+}
+
+json metadata_to_json(const ModelMetadata& metadata)
+{
+    json object = json::object();
+    const auto number = [&](const char* key, const std::optional<double>& value) {
+        if (value) object[key] = *value;
+    };
+    number("sample_rate", metadata.sample_rate);
+    number("loudness", metadata.loudness);
+    number("input_level_dbu", metadata.input_level_dbu);
+    number("output_level_dbu", metadata.output_level_dbu);
+    if (metadata.prewarm) object["prewarm"] = true;
+    return object;
+}
+
 } // namespace
 
-Sequential model_from_json(const json& document, const std::string& source)
+namespace detail {
+
+void set_weights_from_json(Layer& layer, const json& arrays, const std::string& field, const Where& where)
+{
+    const std::size_t count = layer.variables().size();
+    if (!arrays.is_array() || arrays.size() != count)
+        where.fail(field, "expected a list of " + std::to_string(count) + " arrays (" + describe_variables(layer) +
+                              "), got " + (arrays.is_array() ? std::to_string(arrays.size()) + " arrays" : arrays.dump()));
+    std::vector<Tensor> tensors;
+    for (std::size_t i = 0; i < count; ++i)
+        tensors.push_back(
+            read_weight_array(arrays[i], layer.variables()[i], field + "[" + std::to_string(i) + "]", where));
+    where.run(field, [&] { layer.set_weights(tensors); });
+}
+
+ModelFormat detect_model_format(const json& document, const std::string& source)
+{
+    if (document.is_object()) {
+        if (document.contains("architecture") && document.contains("config")) return ModelFormat::nam;
+        if (document.contains("residual_channels") && document.contains("variables")) return ModelFormat::wavenetva;
+        if (document.contains("in_shape") || (document.contains("layers") && !document.contains("class_name")))
+            return ModelFormat::rtneural;
+        if (document.contains("class_name")) return ModelFormat::keras;
+    }
+    throw Error(source + ": not a model file rtconv reads: expected a Keras Sequential model (\"class_name\"), "
+                         "a NAM .nam file (\"architecture\", \"config\"), a WaveNetVA model (\"residual_channels\", "
+                         "\"variables\") or an RTNeural model (\"in_shape\", \"layers\")");
+}
+
+Sequential keras_model_from_json(const json& document, const std::string& source)
 {
     const Where file{source, ""};
     const json& config = sequential_config(document, file);
@@ -411,7 +458,21 @@ Sequential model_from_json(const json& document, const std::string& source)
     }
     check_weight_names(weights, model, file);
     for (std::size_t i = 0; i < entries.size(); ++i) load_layer_weights(*model.layers()[i], weights, entries[i].where);
+    model.metadata() = read_metadata(document, file);
     return model;
+}
+
+} // namespace detail
+
+Sequential model_from_json(const json& document, const std::string& source)
+{
+    switch (detail::detect_model_format(document, source)) {
+    case detail::ModelFormat::nam: return detail::nam_model_from_json(document, source);
+    case detail::ModelFormat::wavenetva: return detail::wavenetva_model_from_json(document, source);
+    case detail::ModelFormat::rtneural: return detail::rtneural_model_from_json(document, source);
+    case detail::ModelFormat::keras: break;
+    }
+    return detail::keras_model_from_json(document, source);
 }
 
 Sequential load_model(const std::filesystem::path& path)
@@ -424,7 +485,7 @@ Sequential load_model(const std::filesystem::path& path)
     try {
         document = json::parse(text);
     } catch (const json::parse_error& e) {
-        throw Error(source + ": not valid JSON: " + json_message(e));
+        throw Error(source + ": not valid JSON: " + detail::json_message(e));
     }
     return model_from_json(document, source);
 }
@@ -459,6 +520,7 @@ json model_to_json(const Sequential& model)
         document["build_config"] = {{"input_shape", shape_to_json(*input_shape)}};
     }
     document["weights"] = std::move(weights);
+    if (json metadata = metadata_to_json(model.metadata()); !metadata.empty()) document["metadata"] = std::move(metadata);
     return document;
 }
 

@@ -6,6 +6,7 @@
 #include "rtconv/conv1d.hpp"
 #include "rtconv/conv1d_transpose.hpp"
 #include "rtconv/error.hpp"
+#include "rtconv/wavenet.hpp"
 #include "transpose.hpp"
 
 #include <algorithm>
@@ -142,7 +143,18 @@ StreamLayer stream_layer(const Layer& layer, DType dtype, std::size_t delay_in)
     if (const auto* conv = dynamic_cast<const Conv1D*>(&layer)) return conv1d_layer(*conv, dtype, delay_in);
     if (const auto* conv = dynamic_cast<const Conv1DTranspose*>(&layer))
         return conv1d_transpose_layer(*conv, dtype, delay_in);
-    refuse(layer, "rtconv streams Conv1D and Conv1DTranspose layers");
+    if (const auto* wavenet = dynamic_cast<const WaveNet*>(&layer)) {
+        // Its inner histories hold activations, not inputs: the zeros a delaying layer sends
+        // first would leave them where the whole-sequence run (which starts from zeros) is not.
+        if (delay_in > 0) refuse(layer, "it follows a layer with latency (same or valid padding)");
+        StreamLayer s;
+        s.wavenet = std::make_shared<const WaveNetPlan>(WaveNetPlan::make(*wavenet, dtype));
+        s.in_channels = wavenet->input_channels();
+        s.out_channels = wavenet->output_channels();
+        s.delay = delay_in;
+        return s;
+    }
+    refuse(layer, "rtconv streams Conv1D, Conv1DTranspose and WaveNet layers");
 }
 
 } // namespace
@@ -191,6 +203,24 @@ template <class T> void BasicModelStream<T>::reset()
 {
     for (auto& lane : state_->lanes)
         for (auto& layer : lane.layers) layer.reset();
+}
+
+template <class T> void BasicModelStream<T>::prewarm()
+{
+    detail::ScopedFlushDenormals flush;
+    auto& st = *state_;
+    // A whole number of decimation periods keeps the strided layers' phase where it was.
+    const std::size_t down = rate_down();
+    const std::size_t frames = (receptive_field() + down - 1) / down * down;
+    for (detail::Lane<T>& lane : st.lanes) {
+        std::fill(lane.buffers[0].data.begin(), lane.buffers[0].data.end(), T(0));
+        for (std::size_t done = 0; done < frames;) {
+            std::size_t m = std::min(st.max_block, frames - done);
+            done += m;
+            for (std::size_t i = 0; i < st.layers.size(); ++i)
+                m = lane.layers[i].process(lane.buffers[i], m, lane.buffers[i + 1]);
+        }
+    }
 }
 
 template <class T> std::size_t BasicModelStream<T>::process(const T* const* in, T* const* out, std::size_t n) noexcept
@@ -264,8 +294,7 @@ template <class T> std::size_t BasicModelStream<T>::receptive_field() const
     // shrinks through upsamplers. A transpose's widest phase (the first) spans the most frames.
     double field = 1.0, frame = 1.0;
     for (const auto& layer : state_->layers) {
-        const auto& g = layer.phases.front().geometry;
-        field += double((g.kernel_size - 1) * g.dilation) * frame;
+        field += double(layer.history_span()) * frame;
         frame = frame * double(layer.down) / double(layer.up);
     }
     return static_cast<std::size_t>(std::ceil(field));
@@ -274,9 +303,7 @@ template <class T> std::size_t BasicModelStream<T>::receptive_field() const
 template <class T> std::size_t BasicModelStream<T>::state_values() const
 {
     std::size_t values = 0;
-    for (const auto& layer : state_->layers)
-        for (const auto& plan : layer.phases)
-            values += (plan.geometry.kernel_size - 1) * plan.geometry.dilation * plan.geometry.in_channels;
+    for (const auto& layer : state_->layers) values += layer.state_values();
     return values;
 }
 

@@ -9,8 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 
 using rtconv::Activation;
 using rtconv::Tensor;
@@ -69,6 +72,45 @@ TEST_CASE("every activation matches PyTorch through the fused kernels", "[activa
         }
     }
     rtconv::select_kernel_arch(rtconv::available_kernel_archs().back());
+}
+
+TEST_CASE("float32 tanh is within 4 ulp of double tanh over a dense sweep", "[activations]")
+{
+    // Every 109th float in [0, 10] with both signs (2e7 values), and the edge cases.
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> x{0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::denorm_min(),
+                         std::numeric_limits<float>::min(), 1e-30f, 9.010913f, 9.0109139f, 9.5f, 1e30f,
+                         std::numeric_limits<float>::max()};
+    for (std::uint32_t bits = 0; bits <= std::bit_cast<std::uint32_t>(10.0f); bits += 109)
+        x.push_back(std::bit_cast<float>(bits));
+    for (std::size_t i = 0, n = x.size(); i < n; ++i) x.push_back(-x[i]);
+    x.push_back(std::numeric_limits<float>::quiet_NaN());
+    x.resize(x.size() / 16 * 16 + 16, 0.5f);
+
+    /// Worst error in ulp of the correctly rounded result; NaN must stay NaN.
+    const auto worst_ulp = [&](const float* y) {
+        double worst = 0.0;
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            if (std::isnan(x[i])) {
+                CHECK(std::isnan(y[i]));
+                continue;
+            }
+            const double expected = std::tanh(static_cast<double>(x[i]));
+            const int exponent = std::max(std::ilogb(static_cast<float>(expected)), -126);
+            worst = std::max(worst, std::abs(y[i] - expected) / std::ldexp(1.0, exponent - 23));
+        }
+        return worst;
+    };
+    const Tensor input(rtconv::Shape{1, x.size() / 16, 16}, x);
+    for (const std::string& arch : rtconv::available_kernel_archs()) {
+        rtconv::select_kernel_arch(arch);
+        INFO("arch " << arch);
+        CHECK(worst_ulp(through_conv("tanh", input).values<float>().data()) <= 4.0);
+    }
+    rtconv::select_kernel_arch(rtconv::available_kernel_archs().back());
+    std::vector<float> y(x.size());
+    Activation("tanh").apply_last_axis(x.data(), y.data(), x.size() / 16, 16);
+    CHECK(worst_ulp(y.data()) <= 4.0);
 }
 
 TEST_CASE("apply_last_axis matches PyTorch on the scalar path", "[activations]")

@@ -2,20 +2,15 @@
 // one-line errors on stderr, and outputs checked against values worked out by hand.
 #ifdef RTCONV_CLI_PATH
 
-#include "temp_dir.hpp"
+#include "cli_process.hpp"
 
 #include <rtconv/npy.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
-
-#include <sys/wait.h>
 
 using rtconv::Shape;
 using rtconv::Tensor;
@@ -25,44 +20,9 @@ using Catch::Matchers::EndsWith;
 
 namespace {
 
-struct Result {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string quoted(const std::string& arg)
-{
-    std::string q = "'";
-    for (const char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-std::string slurp(const std::filesystem::path& path)
-{
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-Result rtconv_cli(const rtconv_test::TempDir& dir, const std::vector<std::string>& args)
-{
-    std::string command = quoted(RTCONV_CLI_PATH);
-    for (const auto& arg : args) command += " " + quoted(arg);
-    const auto out = dir / "stdout.txt", err = dir / "stderr.txt";
-    command += " >" + quoted(out.string()) + " 2>" + quoted(err.string()) + " </dev/null";
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-}
-
-/// An error is one line on stderr, prefixed as the contract says, with nothing on stdout.
-void check_one_line_error(const Result& r)
-{
-    CHECK(r.out.empty());
-    CHECK_THAT(r.err, StartsWith("rtconv: error: "));
-    CHECK(r.err.find('\n') == r.err.size() - 1);
-}
+using Result = rtconv_test::CliResult;
+using rtconv_test::check_one_line_error;
+using rtconv_test::rtconv_cli;
 
 std::string examples(const std::string& name)
 {

@@ -1,5 +1,7 @@
 #include "arguments.hpp"
 
+#include <cstdlib>
+
 namespace rtconv::cli {
 
 Arguments::Arguments(const std::vector<std::string>& args, const std::set<std::string>& valued_options,
@@ -39,6 +41,18 @@ std::string Arguments::required(const std::string& name) const
 {
     if (auto v = value(name)) return *v;
     throw UsageError(name + " is required");
+}
+
+std::optional<long> Arguments::whole_number(const std::string& name, const std::string& unit, long min, long max) const
+{
+    const auto text = value(name);
+    if (!text) return std::nullopt;
+    char* end = nullptr;
+    const long number = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || number < min || number > max)
+        throw UsageError(name + " must be a whole number of " + unit + " from " + std::to_string(min) + " to " +
+                         std::to_string(max) + ", not '" + *text + "'");
+    return number;
 }
 
 } // namespace rtconv::cli

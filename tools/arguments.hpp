@@ -27,6 +27,9 @@ public:
     std::optional<std::string> value(const std::string& name) const;
     /// The option's value; throws UsageError naming the option when it was not given.
     std::string required(const std::string& name) const;
+    /// The option's value as a whole number from `min` to `max` (nullopt when not given); throws
+    /// UsageError naming the option and the `unit` ("frames") for anything else.
+    std::optional<long> whole_number(const std::string& name, const std::string& unit, long min, long max) const;
 
 private:
     std::vector<std::string> positional_;

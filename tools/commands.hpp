@@ -9,9 +9,11 @@ namespace rtconv::cli {
 int run_command(const std::vector<std::string>& args);
 int info_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
+int render_command(const std::vector<std::string>& args);
 
 extern const char* const run_help;
 extern const char* const info_help;
 extern const char* const bench_help;
+extern const char* const render_help;
 
 } // namespace rtconv::cli

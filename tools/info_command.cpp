@@ -1,5 +1,6 @@
 // `rtconv info MODEL`: the architecture as a table, the parameter count, the receptive field, the
-// output rate and the multiply-adds per sample.
+// output rate, the multiply-adds per sample, and what the file says about audio (sample rate, NAM
+// levels).
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "model_stats.hpp"
@@ -7,6 +8,7 @@
 #include <rtconv/error.hpp>
 #include <rtconv/model_file.hpp>
 #include <rtconv/stream.hpp>
+#include <rtconv/wavenet.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -17,9 +19,10 @@ namespace rtconv::cli {
 const char* const info_help =
     "usage: rtconv info MODEL\n"
     "\n"
-    "Prints the architecture of MODEL (a .json model file) as a table, its parameter count,\n"
-    "receptive field (the input samples one output sample depends on), output rate, and\n"
-    "multiply-adds (MACs) of its convolutions per input and per output sample.\n"
+    "Prints the architecture of MODEL (native .json, NAM .nam, WaveNetVA or RTNeural .json) as a\n"
+    "table, its parameter count, receptive field (the input samples one output sample depends on),\n"
+    "output rate, multiply-adds (MACs) per input and per output sample, stream latency, and the\n"
+    "file's sample rate and NAM metadata.\n"
     "\n"
     "options:\n"
     "  --help   show this help\n";
@@ -60,6 +63,67 @@ std::vector<Row> layer_rows(const Sequential& model)
                         params});
     }
     return rows;
+}
+
+std::string join(const std::vector<std::string>& items)
+{
+    std::string text;
+    for (const auto& item : items) text += (text.empty() ? "" : ",") + item;
+    return text;
+}
+
+/// "Tanh", or the whole config when it has parameters.
+std::string activation_text(const WaveNetActivation& activation)
+{
+    const nlohmann::json config = activation.to_config();
+    return config.size() == 1 ? config["type"].get<std::string>() : config.dump();
+}
+
+/// Layer arrays of a WaveNet, one row each; runs of equal kernel sizes or activations shown once.
+std::vector<Row> wavenet_rows(const WaveNet& wavenet)
+{
+    std::vector<Row> rows{{"array", "input", "channels", "bottleneck", "kernel", "dilations", "activation", "gating",
+                           "head"}};
+    const auto& arrays = wavenet.options().arrays;
+    for (std::size_t a = 0; a < arrays.size(); ++a) {
+        const WaveNetArrayOptions& o = arrays[a];
+        std::vector<std::string> kernels, dilations, activations, gatings;
+        const auto add_distinct = [](std::vector<std::string>& list, const std::string& item) {
+            if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
+        };
+        for (const auto& layer : o.layers) {
+            add_distinct(kernels, std::to_string(layer.kernel_size));
+            dilations.push_back(std::to_string(layer.dilation));
+            add_distinct(activations, activation_text(layer.activation));
+            const char* gating = layer.gating == WaveNetGating::gated     ? "gated"
+                                 : layer.gating == WaveNetGating::blended ? "blended"
+                                                                          : "none";
+            add_distinct(gatings, layer.gating == WaveNetGating::none
+                                      ? gating
+                                      : gating + std::string(" (") + activation_text(layer.gate_activation) + ")");
+        }
+        std::string head = std::to_string(o.head_output_channels()) + " ch";
+        if (o.head) head += ", kernel " + std::to_string(o.head->kernel_size) + (o.head->bias ? ", bias" : "");
+        if (o.head1x1_channels) head += ", per-layer 1x1";
+        rows.push_back({std::to_string(a), std::to_string(o.input_size), std::to_string(o.channels),
+                        std::to_string(o.bottleneck_channels()), join(kernels), join(dilations), join(activations),
+                        join(gatings), head});
+    }
+    return rows;
+}
+
+void print_metadata(const ModelMetadata& metadata)
+{
+    std::cout << "format: " << metadata.format << (metadata.version.empty() ? "" : " " + metadata.version) << "\n"
+              << "sample rate: "
+              << (metadata.sample_rate ? std::to_string(static_cast<long>(*metadata.sample_rate)) + " Hz"
+                                       : std::string("not stated (runs at the rate of its input)"))
+              << "\n";
+    if (metadata.loudness) std::cout << "loudness: " << *metadata.loudness << " dB\n";
+    if (metadata.input_level_dbu) std::cout << "input level: " << *metadata.input_level_dbu << " dBu at full scale\n";
+    if (metadata.output_level_dbu)
+        std::cout << "output level: " << *metadata.output_level_dbu << " dBu at full scale\n";
+    if (metadata.prewarm) std::cout << "prewarm: starts in the steady state of silence, as the original does\n";
 }
 
 std::string rate_text(const Rate& rate)
@@ -114,7 +178,14 @@ int info_command(const std::vector<std::string>& args)
     }
     std::cout << "dtype: " << dtype_name(model.layers().front()->dtype()) << "\n\n";
     print_table(layer_rows(model));
+    for (const auto& layer : model.layers())
+        if (const auto* wavenet = dynamic_cast<const WaveNet*>(layer.get())) {
+            std::cout << "\n" << layer->name() << " layer arrays (head scale " << number(wavenet->options().head_scale)
+                      << "):\n";
+            print_table(wavenet_rows(*wavenet));
+        }
     std::cout << "\ntotal params: " << model.count_params() << "\n";
+    print_metadata(model.metadata());
 
     const StackStats stats = stack_stats(model);
     std::cout << "receptive field: " << (stats.receptive_field_exact ? "" : "at most ") << stats.receptive_field

@@ -15,13 +15,15 @@ const char* const usage =
     "usage: rtconv <command> [options]\n"
     "\n"
     "commands:\n"
-    "  rtconv run   MODEL --input X.npy --output Y.npy [--stream [--block N | --blocks random:SEED]]\n"
+    "  rtconv run    MODEL --input X.npy --output Y.npy [--stream [--block N | --blocks random:SEED]]\n"
     "               [--dtype float32|float64]\n"
     "               run a model over a NumPy array (whole or streamed) and print the output and speed\n"
-    "  rtconv info  MODEL\n"
+    "  rtconv render MODEL IN OUT [--block N | --whole] [--prewarm | --no-prewarm] [--float]\n"
+    "               run a model over an audio file (WAV, AIFF, FLAC, ...), output aligned with the input\n"
+    "  rtconv info   MODEL\n"
     "               print the architecture, parameter count, receptive field, MACs per sample and\n"
     "               the stream's latency and state memory\n"
-    "  rtconv bench MODEL [--block N[,N...]] [--seconds S]\n"
+    "  rtconv bench  MODEL [--block N[,N...]] [--seconds S]\n"
     "               stream noise through a model: ns/sample, real-time factor, % of FMA peak\n"
     "\n"
     "'rtconv <command> --help' describes a command.\n";
@@ -48,8 +50,7 @@ int dispatch(const std::vector<std::string>& args)
     if (command == "run") return run_command(rest);
     if (command == "info") return info_command(rest);
     if (command == "bench") return bench_command(rest);
-    if (command == "render" || command == "bench")
-        throw UsageError("'" + command + "' is not available yet (it arrives with the streaming engine)");
+    if (command == "render") return render_command(rest);
     throw UsageError("unknown command '" + command + "' (try 'rtconv --help')");
 }
 

@@ -3,6 +3,7 @@
 #include <rtconv/conv1d.hpp>
 #include <rtconv/conv1d_transpose.hpp>
 #include <rtconv/error.hpp>
+#include <rtconv/wavenet.hpp>
 
 #include <numeric>
 
@@ -18,6 +19,12 @@ template <class Options> static ConvGeometry common_geometry(const Options& o)
     g.padding = o.padding;
     g.activation = o.activation.name();
     return g;
+}
+
+bool channels_first(const Sequential& model)
+{
+    return !model.layers().empty() &&
+           model.layers().front()->get_config().value("data_format", "channels_last") == "channels_first";
 }
 
 std::optional<ConvGeometry> conv_geometry(const Layer& layer)
@@ -45,23 +52,43 @@ static Rate reduced(std::size_t numerator, std::size_t denominator)
     return {numerator / divisor, denominator / divisor};
 }
 
+namespace {
+
+/// What one layer adds to the stack's figures.
+struct LayerCost {
+    std::size_t span = 0;     ///< input frames before the newest one that an output frame reads
+    std::size_t stride = 1;
+    bool transpose = false;
+    double macs_per_frame = 0; ///< per output frame (Conv1D) or per input frame (transpose)
+};
+
+LayerCost layer_cost(const Layer& layer)
+{
+    if (const auto g = conv_geometry(layer))
+        return {g->dilation * (g->kernel_size - 1), g->stride, g->transpose,
+                static_cast<double>(g->kernel_size * (g->in_channels / g->groups) * g->filters)};
+    if (const auto* wavenet = dynamic_cast<const WaveNet*>(&layer))
+        return {wavenet->receptive_field() - 1, 1, false, static_cast<double>(wavenet->macs_per_sample())};
+    throw Error("layer '" + layer.name() + "' (" + layer.class_name() + ") is not a built convolution");
+}
+
 /// Input frames that `window` consecutive output frames of a layer depend on, at most.
 /// Conv1D output frame t reads input frames t*s + j*d (j < k); a transposed layer's output frame
 /// t receives input frame i when t - i*s is one of the taps 0, d, ..., d(k-1).
-static std::size_t input_window(const ConvGeometry& g, std::size_t window)
+std::size_t input_window(const LayerCost& c, std::size_t window)
 {
-    const std::size_t span = g.dilation * (g.kernel_size - 1);
-    if (g.transpose) return (window - 1 + span) / g.stride + 1;
-    return (window - 1) * g.stride + span + 1;
+    if (c.transpose) return (window - 1 + c.span) / c.stride + 1;
+    return (window - 1) * c.stride + c.span + 1;
 }
+
+} // namespace
 
 StackStats stack_stats(const Sequential& model)
 {
-    std::vector<ConvGeometry> layers;
+    std::vector<LayerCost> layers;
     for (const auto& layer : model.layers()) {
-        const auto g = conv_geometry(*layer);
-        if (!g) throw Error("layer '" + layer->name() + "' (" + layer->class_name() + ") is not a built convolution");
-        layers.push_back(*g);
+        if (!layer->built()) throw Error("layer '" + layer->name() + "' (" + layer->class_name() + ") is not built");
+        layers.push_back(layer_cost(*layer));
     }
     StackStats stats;
     // Walk back from one output sample to the input samples it depends on.
@@ -71,14 +98,13 @@ StackStats stack_stats(const Sequential& model)
     }
     // Walk forward with the rate of each layer's input frames relative to the model input.
     Rate rate;
-    for (const auto& g : layers) {
-        const double macs_per_frame = static_cast<double>(g.kernel_size * (g.in_channels / g.groups) * g.filters);
-        if (g.transpose) {
-            stats.macs_per_input_sample += macs_per_frame * rate.value(); // per input frame
-            rate = reduced(rate.numerator * g.stride, rate.denominator);
+    for (const auto& c : layers) {
+        if (c.transpose) {
+            stats.macs_per_input_sample += c.macs_per_frame * rate.value(); // per input frame
+            rate = reduced(rate.numerator * c.stride, rate.denominator);
         } else {
-            rate = reduced(rate.numerator, rate.denominator * g.stride);
-            stats.macs_per_input_sample += macs_per_frame * rate.value(); // per output frame
+            rate = reduced(rate.numerator, rate.denominator * c.stride);
+            stats.macs_per_input_sample += c.macs_per_frame * rate.value(); // per output frame
         }
     }
     stats.output_rate = rate;

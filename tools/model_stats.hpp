@@ -25,6 +25,9 @@ struct ConvGeometry {
 /// The geometry of a built Conv1D or Conv1DTranspose; nullopt for any other layer.
 std::optional<ConvGeometry> conv_geometry(const Layer& layer);
 
+/// Whether the model takes (batch, channels, steps): its first layer is channels_first.
+bool channels_first(const Sequential& model);
+
 /// A rate as a fraction, e.g. output samples per input sample.
 struct Rate {
     std::size_t numerator = 1;

@@ -53,12 +53,6 @@ Sequential with_dtype(const Sequential& model, DType dtype, const std::string& s
     return model_from_json(document, source);
 }
 
-bool channels_first(const Sequential& model)
-{
-    return !model.layers().empty() &&
-           model.layers().front()->get_config().value("data_format", "channels_last") == "channels_first";
-}
-
 /// Checks the array against the model's input shape (None matches any size).
 void check_input(const Tensor& x, const Sequential& model, const std::string& input_name)
 {
@@ -73,18 +67,16 @@ void check_input(const Tensor& x, const Sequential& model, const std::string& in
                     (channels_first(model) ? " (batch, channels, steps)" : " (batch, steps, channels)"));
 }
 
-/// The whole-sequence output steps for `steps` input steps (Keras' shape rules layer by layer,
-/// each fed the channels it was built for).
+/// The whole-sequence output steps for `steps` input steps (Keras' shape rules layer by layer).
 std::size_t whole_sequence_steps(const Sequential& model, std::size_t steps)
 {
-    const bool cf = channels_first(model);
-    auto length = static_cast<std::int64_t>(steps);
-    for (const auto& layer : model.layers()) {
-        const auto channels = static_cast<std::int64_t>(conv_geometry(*layer)->in_channels);
-        const TensorShape in = cf ? TensorShape{1, channels, length} : TensorShape{1, length, channels};
-        length = *layer->compute_output_shape(in)[cf ? 2 : 1];
-    }
-    return static_cast<std::size_t>(length);
+    const std::size_t time_axis = channels_first(model) ? 2 : 1;
+    TensorShape shape = model.input_shape().value_or(TensorShape{});
+    if (shape.size() != 3) throw Error("model '" + model.name() + "' states no (batch, steps, channels) input shape");
+    shape[0] = 1;
+    shape[time_axis] = static_cast<std::int64_t>(steps);
+    for (const auto& layer : model.layers()) shape = layer->compute_output_shape(shape);
+    return static_cast<std::size_t>(*shape[time_axis]);
 }
 
 /// (batch, a, b) -> (batch, b, a): between channels_first arrays and the stream's frames.
@@ -108,13 +100,7 @@ struct BlockSizes {
 BlockSizes block_sizes(const Arguments& arguments)
 {
     BlockSizes blocks;
-    if (const auto n = arguments.value("--block")) {
-        char* end = nullptr;
-        const long value = std::strtol(n->c_str(), &end, 10);
-        if (n->empty() || *end != '\0' || value < 1 || value > (1 << 24))
-            throw UsageError("--block must be a whole number of frames from 1 to 16777216, not '" + *n + "'");
-        blocks.fixed = static_cast<std::size_t>(value);
-    }
+    if (const auto n = arguments.whole_number("--block", "frames", 1, 1 << 24)) blocks.fixed = static_cast<std::size_t>(*n);
     if (const auto spec = arguments.value("--blocks")) {
         char* end = nullptr;
         const std::string prefix = "random:";

@@ -10,6 +10,17 @@
 
 namespace rtconv {
 
+/// What a model file says about the audio around the model (NAM's metadata, sample rates).
+struct ModelMetadata {
+    std::string format = "keras";             ///< the reader: "keras", "nam", "wavenetva" or "rtneural"
+    std::string version;                      ///< the file's own version string, when it has one
+    std::optional<double> sample_rate;        ///< Hz the model was trained at, when the file says
+    std::optional<double> loudness;           ///< NAM: loudness of the model's output, dB
+    std::optional<double> input_level_dbu;    ///< NAM: dBu of a full-scale input
+    std::optional<double> output_level_dbu;   ///< NAM: dBu of a full-scale output
+    bool prewarm = false;                     ///< the original software starts in silence's steady state
+};
+
 class Sequential {
 public:
     explicit Sequential(std::string name = "sequential");
@@ -39,8 +50,12 @@ public:
     Tensor operator()(const Tensor& inputs);
     std::size_t count_params() const;
 
+    const ModelMetadata& metadata() const { return metadata_; }
+    ModelMetadata& metadata() { return metadata_; }
+
 private:
     std::string name_;
+    ModelMetadata metadata_;
     std::optional<TensorShape> input_shape_;
     std::vector<std::unique_ptr<Layer>> layers_;
 };

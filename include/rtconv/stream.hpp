@@ -39,6 +39,11 @@ public:
     /// Allocates everything process() will use.
     void prepare(const StreamSpec& spec);
     void reset();
+    /// Settles every history into the steady state of silent input, as if silence had always been
+    /// playing (NAM's prewarm), so a model whose biases make sound from silence starts without a
+    /// click. Runs receptive_field() frames of silence: call after prepare() or reset(), off the
+    /// audio thread.
+    void prewarm();
     /// in[ch]: n frames for audio channel ch, features interleaved within a frame; out[ch] has
     /// room for max_output_frames(n) frames. Returns the output frames written per channel.
     std::size_t process(const T* const* in, T* const* out, std::size_t n) noexcept;

@@ -10,28 +10,8 @@
 
 #include <algorithm>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 namespace rtconv::detail {
 namespace {
-
-// xsimd 8.1 has no AVX-512 fused multiply-add (it falls back to a separate multiply and add).
-template <class A, class T>
-inline xsimd::batch<T, A> madd(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b,
-                               const xsimd::batch<T, A>& c)
-{
-#if defined(__AVX512F__)
-    if constexpr (std::is_same_v<A, xsimd::avx512f>) {
-        if constexpr (std::is_same_v<T, float>)
-            return _mm512_fmadd_ps(a, b, c);
-        else
-            return _mm512_fmadd_pd(a, b, c);
-    } else
-#endif
-        return xsimd::fma(a, b, c);
-}
 
 /// Time vectors per register tile: kPackRows x V accumulators plus V inputs and a broadcast
 /// weight must fit the register file.
@@ -66,7 +46,7 @@ inline void conv_tile(const ConvKernelArgs<T>& a, std::size_t block, std::size_t
             for (std::size_t v = 0; v < V; ++v) xv[v] = B::load_unaligned(x + v * W);
             for (std::size_t r = 0; r < R; ++r) {
                 const B wr(w[r]);
-                for (std::size_t v = 0; v < V; ++v) acc[r][v] = madd<A>(wr, xv[v], acc[r][v]);
+                for (std::size_t v = 0; v < V; ++v) acc[r][v] = fma_of(wr, xv[v], acc[r][v]);
             }
         }
     }
@@ -162,7 +142,7 @@ inline void frame_tile(const FrameKernelArgs<T>& a, std::size_t o0, std::size_t 
             for (std::size_t v = 0; v < V; ++v) wv[v] = B::load_unaligned(w + v * W);
             for (std::size_t f = 0; f < F; ++f) {
                 const B xb(x[f * a.x_step]);
-                for (std::size_t v = 0; v < V; ++v) acc[f][v] = madd<A>(wv[v], xb, acc[f][v]);
+                for (std::size_t v = 0; v < V; ++v) acc[f][v] = fma_of(wv[v], xb, acc[f][v]);
             }
         }
     }
@@ -192,12 +172,12 @@ inline void frame_single(const FrameKernelArgs<T>& a, std::size_t o0, std::size_
             for (std::size_t k = 0; k < kChains; ++k) {
                 const B xb(x[(c + k) * tap.ldx]);
                 for (std::size_t v = 0; v < V; ++v)
-                    chains[k][v] = madd<A>(B::load_unaligned(w + (c + k) * a.w_stride + v * W), xb, chains[k][v]);
+                    chains[k][v] = fma_of(B::load_unaligned(w + (c + k) * a.w_stride + v * W), xb, chains[k][v]);
             }
         for (; c < a.cin; ++c) {
             const B xb(x[c * tap.ldx]);
             for (std::size_t v = 0; v < V; ++v)
-                chains[0][v] = madd<A>(B::load_unaligned(w + c * a.w_stride + v * W), xb, chains[0][v]);
+                chains[0][v] = fma_of(B::load_unaligned(w + c * a.w_stride + v * W), xb, chains[0][v]);
         }
     }
     B acc[1][V];
@@ -236,7 +216,7 @@ template <class A, class T> std::size_t fma_probe(std::size_t iterations)
     for (std::size_t j = 0; j < chains; ++j) acc[j] = B(T(j + 1));
     const B decay(T(0.9999999)), step(T(1e-7)); // converges instead of overflowing or going denormal
     for (std::size_t i = 0; i < iterations; ++i)
-        for (std::size_t j = 0; j < chains; ++j) acc[j] = madd<A>(acc[j], decay, step);
+        for (std::size_t j = 0; j < chains; ++j) acc[j] = fma_of(acc[j], decay, step);
     B sum = acc[0];
     for (std::size_t j = 1; j < chains; ++j) sum += acc[j];
     volatile T sink = xsimd::hadd(sum);

@@ -1,0 +1,104 @@
+// WaveNet models as a plugin runs them: NAM's standard WaveNet at 48 kHz and the WaveNetVA models
+// at 44.1 kHz, streamed block by block, single thread, float32, against this core's FMA peak
+// measured in the same run.
+//
+//   rtconv_bench_wavenet [--seconds S] [--arch NAME] [--blocks 1,64,512]
+#include "bench_timing.hpp"
+#include "rtconv/cpu.hpp"
+#include "rtconv/error.hpp"
+#include "rtconv/model_file.hpp"
+#include "rtconv/stream.hpp"
+#include "rtconv/wavenet.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using rtconv_bench::best_seconds;
+using rtconv_bench::peak_around;
+
+struct BenchModel {
+    const char* file;
+    double sample_rate;
+};
+
+constexpr BenchModel kModels[] = {
+    {"nam/wavenet_a1_standard.nam", 48000.0},
+    {"wavenetva/WaveNet1-ds1.json", 44100.0},
+    {"wavenetva/WaveNet2-muff.json", 44100.0},
+    {"wavenetva/WaveNet3-ts7.json", 44100.0},
+};
+
+std::vector<std::size_t> parse_blocks(const char* text)
+{
+    std::vector<std::size_t> blocks;
+    for (const char* p = text; *p;) {
+        char* end = nullptr;
+        blocks.push_back(std::strtoul(p, &end, 10));
+        p = *end == ',' ? end + 1 : end;
+        if (blocks.back() == 0) throw rtconv::Error("--blocks: expected positive sizes like 1,64,512");
+    }
+    return blocks;
+}
+
+/// Seconds to stream one second of noise in blocks of `block` (best of repeats).
+double stream_seconds(const rtconv::Sequential& model, double sample_rate, std::size_t block, double seconds)
+{
+    rtconv::ModelStream stream(model);
+    stream.prepare({sample_rate, block, 1});
+    const std::size_t frames = static_cast<std::size_t>(sample_rate) / block * block;
+    std::vector<float> x(frames), y(frames);
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> noise(-0.5f, 0.5f);
+    for (float& v : x) v = noise(rng);
+    return best_seconds(
+               [&] {
+                   for (std::size_t i = 0; i < frames; i += block) {
+                       const float* in = x.data() + i;
+                       float* out = y.data() + i;
+                       stream.process(&in, &out, block);
+                   }
+               },
+               seconds) *
+           sample_rate / double(frames);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        double seconds = 1.0;
+        std::vector<std::size_t> blocks{1, 64, 512};
+        for (int i = 1; i < argc; ++i) {
+            const std::string arg = argv[i];
+            if (arg == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
+            else if (arg == "--arch" && i + 1 < argc) rtconv::select_kernel_arch(argv[++i]);
+            else if (arg == "--blocks" && i + 1 < argc) blocks = parse_blocks(argv[++i]);
+            else throw rtconv::Error("usage: rtconv_bench_wavenet [--seconds S] [--arch NAME] [--blocks 1,64,512]");
+        }
+        std::printf("kernels: %s\n", rtconv::kernel_arch().c_str());
+        std::printf("%-30s %6s %10s %10s %9s %8s %8s\n", "model", "block", "MAC/smp", "ns/sample", "x real", "GMAC/s",
+                    "% peak");
+        for (const BenchModel& m : kModels) {
+            const rtconv::Sequential model = rtconv::load_model(std::string(RTCONV_EXAMPLES_DIR) + "/models/" + m.file);
+            const auto& wavenet = dynamic_cast<const rtconv::WaveNet&>(*model.layers().front());
+            const double macs = double(wavenet.macs_per_sample());
+            for (std::size_t block : blocks) {
+                double one_second = 0.0;
+                const double peak = peak_around([&] { one_second = stream_seconds(model, m.sample_rate, block, seconds); });
+                const double ns = one_second / m.sample_rate * 1e9, gmacs = macs / ns;
+                std::printf("%-30s %6zu %10.0f %10.1f %9.1f %8.2f %7.1f%%\n", m.file, block, macs, ns, 1.0 / one_second,
+                            gmacs, 100.0 * gmacs * 1e9 / peak);
+            }
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rtconv_bench_wavenet: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,91 @@
+#pragma once
+// What every model-file reader shares: errors that read "FILE: layer 'NAME' (CLASS): FIELD: what
+// is wrong", and tolerant member lookup.
+#include "rtconv/error.hpp"
+#include "rtconv/tensor.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rtconv::detail {
+
+/// nlohmann's what() without its "[json.exception.type_error.302] " prefix.
+inline std::string json_message(const nlohmann::json::exception& e)
+{
+    const std::string_view text = e.what();
+    const std::size_t end = text.starts_with("[json.exception.") ? text.find("] ") : std::string_view::npos;
+    return std::string(end == std::string_view::npos ? text : text.substr(end + 2));
+}
+
+/// Where a problem is: the file, and the layer when there is one.
+struct Where {
+    std::string source;
+    std::string layer;
+
+    [[noreturn]] void fail(const std::string& field, const std::string& message) const
+    {
+        std::string text = source + ": ";
+        if (!layer.empty()) text += layer + ": ";
+        if (!field.empty()) text += field + ": ";
+        throw Error(text + message);
+    }
+
+    /// Runs `step`, rethrowing the errors of layers and of JSON access with this context.
+    template <class Step> decltype(auto) run(const std::string& field, Step&& step) const
+    {
+        try {
+            return step();
+        } catch (const nlohmann::json::exception& e) {
+            fail(field, json_message(e));
+        } catch (const Error& e) {
+            fail(field, e.what());
+        }
+    }
+};
+
+/// The member `key` of an object, or null when absent, null, or `object` is no object.
+inline const nlohmann::json* find_member(const nlohmann::json& object, const char* key)
+{
+    if (!object.is_object()) return nullptr;
+    const auto it = object.find(key);
+    return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+/// The string member `key`, or "" when absent or not a string.
+inline std::string string_member(const nlohmann::json& object, const char* key)
+{
+    const nlohmann::json* value = find_member(object, key);
+    return value && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+/// An integer JSON value that fits an int; nullopt for anything else (a float, a string, 2^31):
+/// sizes are ints, and a wider value would wrap into a misleading one.
+inline std::optional<int> int_value(const nlohmann::json& value)
+{
+    if (value.is_number_unsigned()) {
+        const auto v = value.get<std::uint64_t>();
+        if (v <= std::uint64_t(std::numeric_limits<int>::max())) return static_cast<int>(v);
+    } else if (value.is_number_integer()) {
+        const auto v = value.get<std::int64_t>();
+        if (v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max()) return static_cast<int>(v);
+    }
+    return std::nullopt;
+}
+
+/// The shape of a nested list, read along its first elements.
+inline Shape nested_list_shape(const nlohmann::json& j)
+{
+    Shape shape;
+    for (const nlohmann::json* level = &j; level->is_array(); level = &level->front()) {
+        shape.push_back(level->size());
+        if (level->empty()) break;
+    }
+    return shape;
+}
+
+} // namespace rtconv::detail
