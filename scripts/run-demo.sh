@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2 --target rtconv_cli >/dev/null
-./build/tools/rtconv run examples/demo_causal_stack.json --input examples/demo_input.npy --output build/demo_output.npy
+# NAM's standard WaveNet (MIT, see examples/models/README.md) over NAM's example guitar DI,
+# streamed in blocks of 64 as a plugin would; prints the real-time factor.
+./build/tools/rtconv render examples/models/nam/wavenet_a1_standard.nam examples/audio/input.wav build/demo_render.wav --block 64

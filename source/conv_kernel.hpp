@@ -27,6 +27,16 @@ template <class T> struct ConvTap {
     const T* w;      ///< packed weights (pack_weights) for this tap, rows x cin
 };
 
+/// What a kernel adds to its result as it stores it, after the activation: a residual input
+/// (`add`) and a running sum that receives the result (`sum`, a WaveNet's head). Rows of both
+/// are `ld_*` apart and line up with the output's rows and columns.
+template <class T> struct ConvEpilogue {
+    const T* add = nullptr;
+    std::size_t ld_add = 0;
+    T* sum = nullptr;
+    std::size_t ld_sum = 0;
+};
+
 template <class T> struct ConvKernelArgs {
     T* y;
     std::size_t ldy;
@@ -37,6 +47,11 @@ template <class T> struct ConvKernelArgs {
     std::size_t num_taps;
     const T* bias;                 ///< `rows` values, or null
     const Activation* activation;  ///< elementwise, fused into the store; null for linear
+    /// Rows from gate_row on take gate_activation instead (a gated WaveNet's gate half; a
+    /// multiple of kPackRows); null: every row takes `activation`.
+    const Activation* gate_activation;
+    std::size_t gate_row;
+    ConvEpilogue<T> epilogue;
 };
 
 template <class T> using ConvKernelFn = void (*)(const ConvKernelArgs<T>&);

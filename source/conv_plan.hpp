@@ -48,6 +48,9 @@ template <class T> struct PackedWeights {
 struct ConvPlan {
     ConvGeometry geometry;
     Activation activation;
+    /// Set on a gated WaveNet conv: output rows from gate_row on take this activation instead.
+    Activation gate_activation;
+    std::size_t gate_row = 0; ///< 0: no gate rows
     PackedWeights<float> f32;
     PackedWeights<double> f64;
 

@@ -44,12 +44,36 @@ template <class T> std::size_t ConvStream<T>::segment_cuts(std::size_t n)
 }
 
 template <class T>
+void ConvStream<T>::finish_frames(std::size_t a, std::size_t b, T* out, std::size_t ld_out,
+                                  const ConvEpilogue<T>& epilogue) const
+{
+    const std::size_t n = b - a;
+    for (std::size_t r = 0; r < plan_->geometry.filters; ++r) {
+        T* y = out + r * ld_out + a;
+        if (plan_->gate_row > 0) {
+            const Activation& activation = r < plan_->gate_row ? plan_->activation : plan_->gate_activation;
+            activation.apply_last_axis(y, y, 1, n);
+        }
+        if (epilogue.add) {
+            const T* add = epilogue.add + r * epilogue.ld_add + a;
+            for (std::size_t t = 0; t < n; ++t) y[t] += add[t];
+        }
+        if (epilogue.sum) {
+            T* sum = epilogue.sum + r * epilogue.ld_sum + a;
+            for (std::size_t t = 0; t < n; ++t) sum[t] += y[t];
+        }
+    }
+}
+
+template <class T>
 template <class Source>
-void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_t ld_out, Source&& source)
+void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_t ld_out,
+                                const ConvEpilogue<T>& epilogue, Source&& source)
 {
     const ConvGeometry& g = plan_->geometry;
     const PackedWeights<T>& w = plan_->weights<T>();
     const std::size_t cin = g.in_per_group(), cout = g.out_per_group();
+    const bool gated = plan_->gate_row > 0;
     const Activation* activation = plan_->activation.is_elementwise() ? &plan_->activation : nullptr;
     // Segments narrower than a vector go to the frame kernel, SIMD across output channels:
     // block size 1, and slivers where a long history wraps.
@@ -74,7 +98,7 @@ void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_
             args.num_taps = taps_.size();
             args.x_step = 1;
             args.bias = w.frame_bias.empty() ? nullptr : w.frame_bias.data() + grp * w.frame_stride;
-            args.activation = activation;
+            args.activation = gated ? nullptr : activation; // finish_frames() applies both halves
             kernels_for<T>().frames(args);
         } else {
             ConvKernelArgs<T> args{};
@@ -87,13 +111,22 @@ void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_
             args.num_taps = taps_.size();
             args.bias = w.bias.empty() ? nullptr : w.bias.data() + grp * cout;
             args.activation = activation;
+            if (gated) {
+                args.gate_activation = &plan_->gate_activation;
+                args.gate_row = plan_->gate_row;
+            }
+            args.epilogue = epilogue;
+            if (epilogue.add) args.epilogue.add += grp * cout * epilogue.ld_add + a;
+            if (epilogue.sum) args.epilogue.sum += grp * cout * epilogue.ld_sum + a;
             kernels_for<T>().conv(args);
         }
     }
+    if (narrow && (gated || epilogue.add || epilogue.sum)) finish_frames(a, b, out, ld_out, epilogue);
 }
 
 template <class T>
-void ConvStream<T>::process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n)
+void ConvStream<T>::process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n,
+                            const ConvEpilogue<T>& epilogue)
 {
     if (n == 0) return;
     const std::size_t frames = history_.frames();
@@ -105,13 +138,13 @@ void ConvStream<T>::process(const T* in, std::size_t ld_in, T* out, std::size_t 
             history_.copy_oldest_first(c, staged_.row(c));
             std::copy_n(in + c * ld_in, n, staged_.row(c) + frames);
         }
-        run_segment(0, n, out, ld_out, [&](std::size_t row, std::size_t k, std::size_t) {
+        run_segment(0, n, out, ld_out, epilogue, [&](std::size_t row, std::size_t k, std::size_t) {
             return std::pair<const T*, std::size_t>{staged_.row(row) + frames - offsets_[k], staged_.ld};
         });
     } else {
         const std::size_t cuts = segment_cuts(n);
         for (std::size_t s = 0; s + 1 < cuts; ++s)
-            run_segment(cuts_[s], cuts_[s + 1], out, ld_out, [&](std::size_t row, std::size_t k, std::size_t a) {
+            run_segment(cuts_[s], cuts_[s + 1], out, ld_out, epilogue, [&](std::size_t row, std::size_t k, std::size_t a) {
                 const std::size_t o = offsets_[k];
                 if (a >= o) return std::pair<const T*, std::size_t>{in + row * ld_in + (a - o), ld_in};
                 std::size_t p = starts_[k] + a;

@@ -21,8 +21,10 @@ public:
     void reset() { history_.reset(); }
 
     /// in: in_channels rows `ld_in` apart; out: filters rows `ld_out` apart; both with kTimeSlack
-    /// spare columns. n <= max_frames. No allocation, no lock, no system call.
-    void process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n);
+    /// spare columns. n <= max_frames. `epilogue` (rows lined up with out) is fused into the store.
+    /// No allocation, no lock, no system call.
+    void process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n,
+                 const ConvEpilogue<T>& epilogue = {});
 
     std::size_t history_frames() const { return history_.frames(); }
     std::size_t allocated_history() const { return history_.allocated(); }
@@ -32,7 +34,11 @@ private:
     std::size_t segment_cuts(std::size_t n);
     /// Output frames [a, b) for every group; source(row, k, a) gives tap k's input (pointer, ld)
     /// for frame a of the group whose first input channel is `row`.
-    template <class Source> void run_segment(std::size_t a, std::size_t b, T* out, std::size_t ld_out, Source&& source);
+    template <class Source>
+    void run_segment(std::size_t a, std::size_t b, T* out, std::size_t ld_out, const ConvEpilogue<T>& epilogue,
+                     Source&& source);
+    /// What the frame kernel leaves to do on output frames [a, b): gate activations and the epilogue.
+    void finish_frames(std::size_t a, std::size_t b, T* out, std::size_t ld_out, const ConvEpilogue<T>& epilogue) const;
 
     const ConvPlan* plan_ = nullptr;
     RingBuffer<T> history_;

@@ -484,7 +484,7 @@ Sequential load_model(const std::filesystem::path& path)
     json document;
     try {
         document = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) { // parse_error, and out_of_range for a number like 1e999
         throw Error(source + ": not valid JSON: " + detail::json_message(e));
     }
     return model_from_json(document, source);

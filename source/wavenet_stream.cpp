@@ -96,10 +96,19 @@ WaveNetPlan WaveNetPlan::make(const WaveNet& wavenet, DType dtype)
             const Tensor conv = weights.next();
             const Tensor conv_bias = weights.next();
             const Tensor mixin = ao.condition_size > 0 ? weights.next() : Tensor();
-            const auto fused = lo.gating == WaveNetGating::none ? lo.activation.keras() : std::nullopt;
-            layer.activation_fused = fused.has_value();
+            // The kernel applies Keras-named activations as it stores; a gated layer's two halves
+            // each get their own (the gate half starts on a register-tile boundary).
+            const auto value = lo.activation.keras(), gate = lo.gate_activation.keras();
+            layer.activation_fused = value && (lo.gating == WaveNetGating::none ||
+                                               (lo.gating == WaveNetGating::gated && gate &&
+                                                layer.bottleneck % kPackRows == 0));
             layer.conv = conv_plan(conv_with_mixin(conv, ao.condition_size > 0 ? &mixin : nullptr, dtype), &conv_bias,
-                                   static_cast<std::size_t>(lo.dilation), fused.value_or(Activation()));
+                                   static_cast<std::size_t>(lo.dilation),
+                                   layer.activation_fused ? *value : Activation());
+            if (layer.activation_fused && lo.gating == WaveNetGating::gated) {
+                layer.conv.gate_activation = *gate;
+                layer.conv.gate_row = layer.bottleneck;
+            }
             if (ao.layer1x1) {
                 const Tensor kernel = weights.next();
                 const Tensor bias = weights.next();
@@ -199,8 +208,15 @@ template <class T>
 void WaveNetStream<T>::run_layer(const WaveNetLayerPlan& layer, LayerStreams& streams, const WaveNetArrayPlan& array,
                                  std::size_t n)
 {
-    streams.conv.process(x_.row(0), x_.ld, z_.row(0), z_.ld, n);
     const std::size_t b = layer.bottleneck;
+    const ConvEpilogue<T> into_head{nullptr, 0, head_.row(0), head_.ld};
+    // The head sums the activations themselves unless a head 1x1 maps them first; an ungated
+    // layer's kernel adds them to the head as it stores them.
+    const bool head_sums_activation = !layer.head1x1;
+    const bool head_fused = head_sums_activation && layer.gating == WaveNetGating::none && layer.activation_fused;
+    streams.conv.process(x_.row(0), x_.ld, z_.row(0), z_.ld, n, head_fused ? into_head : ConvEpilogue<T>{});
+
+    bool head_done = head_fused;
     switch (layer.gating) {
     case WaveNetGating::none:
         if (!layer.activation_fused)
@@ -210,10 +226,21 @@ void WaveNetStream<T>::run_layer(const WaveNetLayerPlan& layer, LayerStreams& st
         for (std::size_t r = 0; r < b; ++r) {
             T* value = z_.row(r);
             T* gate = z_.row(b + r);
-            layer.activation.apply(value, n, r);
-            layer.gate_activation.apply(gate, n, r);
-            for (std::size_t t = 0; t < n; ++t) value[t] *= gate[t];
+            if (!layer.activation_fused) {
+                layer.activation.apply(value, n, r);
+                layer.gate_activation.apply(gate, n, r);
+            }
+            if (head_sums_activation) {
+                T* head = head_.row(r);
+                for (std::size_t t = 0; t < n; ++t) {
+                    value[t] *= gate[t];
+                    head[t] += value[t];
+                }
+            } else {
+                for (std::size_t t = 0; t < n; ++t) value[t] *= gate[t];
+            }
         }
+        head_done = head_sums_activation;
         break;
     case WaveNetGating::blended:
         for (std::size_t r = 0; r < b; ++r) {
@@ -228,16 +255,13 @@ void WaveNetStream<T>::run_layer(const WaveNetLayerPlan& layer, LayerStreams& st
         break;
     }
 
-    if (layer.head1x1) {
-        streams.head1x1.process(z_.row(0), z_.ld, side_.row(0), side_.ld, n);
-        add_rows(head_, side_, array.head_inputs, n);
-    } else {
+    if (layer.head1x1)
+        streams.head1x1.process(z_.row(0), z_.ld, side_.row(0), side_.ld, n, into_head);
+    else if (!head_done)
         add_rows(head_, z_, array.head_inputs, n);
-    }
 
     if (layer.layer1x1) {
-        streams.layer1x1.process(z_.row(0), z_.ld, y_.row(0), y_.ld, n);
-        add_rows(y_, x_, array.channels, n);
+        streams.layer1x1.process(z_.row(0), z_.ld, y_.row(0), y_.ld, n, {x_.row(0), x_.ld, nullptr, 0});
         std::swap(x_, y_); // both hold the condition rows
     }
 }

@@ -19,7 +19,7 @@ struct WaveNetLayerPlan {
     WaveNetActivation activation;
     WaveNetGating gating = WaveNetGating::none;
     WaveNetActivation gate_activation;
-    bool activation_fused = false; ///< the conv's kernel already applied the activation
+    bool activation_fused = false; ///< the conv's kernel applies the activation (and the gate's)
     std::optional<ConvPlan> layer1x1;
     std::optional<ConvPlan> head1x1;
     std::size_t bottleneck = 0;

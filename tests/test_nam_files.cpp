@@ -27,10 +27,11 @@ using nlohmann::json;
 
 const std::string kNamFixtures = std::string(RTCONV_FIXTURES_DIR) + "/nam/";
 
+/// Row `row` of a 2-D tensor.
 std::vector<float> tensor_row(const rtconv::Tensor& t, std::size_t row)
 {
     const auto values = t.values<float>();
-    const std::size_t width = t.shape().back();
+    const std::size_t width = t.shape()[1];
     return {values.begin() + std::ptrdiff_t(row * width), values.begin() + std::ptrdiff_t((row + 1) * width)};
 }
 
@@ -55,7 +56,8 @@ std::vector<float> whole_sequence(rtconv::Sequential& model, const std::vector<f
 {
     const rtconv::Tensor y = model(rtconv::Tensor({1, x.size(), 1}, std::vector<float>(x)));
     REQUIRE(y.shape() == rtconv::Shape{1, x.size(), 1});
-    return tensor_row(y, 0);
+    const auto values = y.values<float>();
+    return {values.begin(), values.end()};
 }
 
 /// Streams x in blocks of next_block() frames (any size, past max_block too).
@@ -182,8 +184,8 @@ json& variable(json& document, int layer, const std::string& name)
     return *it;
 }
 
-/// The text of `document` after `edit` puts the marker 12345.5 where `replacement` goes: an
-/// overflowing literal such as 1e999, which nlohmann parses as infinity but cannot write.
+/// The text of `document` after `edit` puts the marker 12345.5 where `replacement` goes: what
+/// nlohmann cannot write, such as Python json.dump's NaN or an overflowing 1e999.
 std::string with_literal(const std::string& text, const std::function<void(json&, double)>& edit,
                          const std::string& replacement)
 {
@@ -270,9 +272,15 @@ TEST_CASE("Malformed NAM files are refused naming the file and the field", "[nam
         raw("truncated", [](const std::string& text) { return text.substr(0, text.size() / 2); }, {"not valid JSON"}),
         raw("empty", [](const std::string&) { return std::string(); }, {"not valid JSON", "empty"}),
         raw("not JSON", [](const std::string&) { return std::string("WaveNet 0.6.0\n"); }, {"not valid JSON"}),
-        raw("infinite weight",
+        raw("overflowing weight",
             [](const std::string& text) { return with_literal(text, [](json& d, double v) { d["weights"][9] = v; }, "1e999"); },
-            {"weights[9]", "expected a finite number"}),
+            {"not valid JSON", "overflow", "1e999"}),
+        raw("NaN weight as Python writes it",
+            [](const std::string& text) { return with_literal(text, [](json& d, double v) { d["weights"][9] = v; }, "NaN"); },
+            {"not valid JSON"}),
+        raw("Infinity weight as Python writes it",
+            [](const std::string& text) { return with_literal(text, [](json& d, double v) { d["weights"][9] = v; }, "-Infinity"); },
+            {"not valid JSON"}),
         edited("channels a string", [](json& d) { d["config"]["layers"][0]["channels"] = "5"; },
                {"layer array 0", "config.layers[0].channels", "expected a 32-bit integer"}),
         edited("dilation a string", [](json& d) { d["config"]["layers"][1]["dilations"][1] = "3"; },
@@ -436,11 +444,11 @@ TEST_CASE("Malformed WaveNetVA files are refused naming the file and the field",
         edited("-inf string", data(2, "W", 3, "-inf"), {"variables[10].data[3]", "finite number"}),
         edited("not a number string", data(0, "b_conv", 0, "0.5x"), {"variables[3].data[0]", "expected a number"}),
         edited("null number", data(0, "b_conv", 0, nullptr), {"variables[3].data[0]", "expected a number"}),
-        raw("infinite number",
+        raw("overflowing number",
             [](const std::string& text) {
                 return with_literal(text, [](json& d, double v) { variable(d, -1, "W")["data"][0] = v; }, "-1e999");
             },
-            {"variables[0].data[0]", "finite number"}),
+            {"not valid JSON", "overflow", "1e999"}),
         edited("layer_idx a string", [](json& d) { d["variables"][2]["layer_idx"] = "0"; }, {"variables[2].layer_idx"}),
         edited("variable without name", [](json& d) { d["variables"][2].erase("name"); }, {"variables[2].name"}),
         edited("data not a list", [](json& d) { d["variables"][2]["data"] = 1.0; }, {"variables[2].data"}),

@@ -50,14 +50,32 @@ inline void conv_tile(const ConvKernelArgs<T>& a, std::size_t block, std::size_t
             }
         }
     }
-    if (a.activation)
-        visit_elementwise(a.activation->kind(), [&](auto kind) {
+    const Activation* activation = a.gate_activation && row0 >= a.gate_row ? a.gate_activation : a.activation;
+    if (activation)
+        visit_elementwise(activation->kind(), [&](auto kind) {
             for (std::size_t r = 0; r < rows_here; ++r)
                 for (std::size_t v = 0; v < V; ++v) acc[r][v] = activate<kind.value>(acc[r][v]);
         });
+    const ConvEpilogue<T>& e = a.epilogue;
     for (std::size_t r = 0; r < rows_here; ++r) {
         T* y = a.y + (row0 + r) * a.ldy + t;
-        for (std::size_t v = 0; v < V; ++v) acc[r][v].store_unaligned(y + v * W);
+        const T* add = e.add ? e.add + (row0 + r) * e.ld_add + t : nullptr;
+        T* sum = e.sum ? e.sum + (row0 + r) * e.ld_sum + t : nullptr;
+        for (std::size_t v = 0; v < V; ++v) {
+            if (add) acc[r][v] += B::load_unaligned(add + v * W);
+            acc[r][v].store_unaligned(y + v * W);
+            if (!sum) continue;
+            // Past `cols` the sum belongs to the next segment of a stream: a store there would
+            // be overwritten, but an addition would count twice.
+            const std::size_t first = t + v * W;
+            if (first + W <= a.cols) {
+                (B::load_unaligned(sum + v * W) + acc[r][v]).store_unaligned(sum + v * W);
+            } else {
+                alignas(64) T lanes[W];
+                acc[r][v].store_aligned(lanes);
+                for (std::size_t i = 0; first + i < a.cols; ++i) sum[v * W + i] += lanes[i];
+            }
+        }
     }
 }
 
