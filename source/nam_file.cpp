@@ -75,9 +75,12 @@ WaveNetArrayOptions array_options(const json& array, const Where& where, const s
     o.input_size = integer(array, "input_size", where, f);
     o.condition_size = integer(array, "condition_size", where, f);
     o.channels = integer(array, "channels", where, f);
-    o.bottleneck = find_member(array, "bottleneck") ? integer(array, "bottleneck", where, f) : o.channels;
-    // WaveNetOptions reads a bottleneck of 0 as "the channels"; in a file it is a mistake.
-    if (o.bottleneck <= 0) where.fail(f + "bottleneck", "must be a positive integer, got " + std::to_string(o.bottleneck));
+    o.bottleneck = o.channels;
+    if (find_member(array, "bottleneck")) {
+        o.bottleneck = integer(array, "bottleneck", where, f);
+        // WaveNetOptions reads a bottleneck of 0 as "the channels"; in a file it is a mistake.
+        if (o.bottleneck <= 0) where.fail(f + "bottleneck", "must be a positive integer, got " + std::to_string(o.bottleneck));
+    }
 
     if (const json* head = find_member(array, "head")) {
         o.head = WaveNetHeadOptions{integer(*head, "out_channels", where, f + "head."),

@@ -184,18 +184,19 @@ json& variable(json& document, int layer, const std::string& name)
     return *it;
 }
 
-/// The text of `document` after `edit` puts the marker 12345.5 where `replacement` goes: what
-/// nlohmann cannot write, such as Python json.dump's NaN or an overflowing 1e999.
-std::string with_literal(const std::string& text, const std::function<void(json&, double)>& edit,
-                         const std::string& replacement)
+/// `text` with `literal` where `edit` puts the marker it is given: for what nlohmann cannot write,
+/// such as Python json.dump's NaN or an overflowing 1e999.
+std::string with_literal(const std::string& text, const std::function<void(json&, const json&)>& edit,
+                         const std::string& literal)
 {
-    constexpr double kMarker = 12345.5;
+    const json marker = "literal goes here";
     json document = json::parse(text);
-    edit(document, kMarker);
+    edit(document, marker);
     std::string edited = document.dump();
-    const std::size_t at = edited.find("12345.5");
+    const std::string token = marker.dump();
+    const std::size_t at = edited.find(token);
     REQUIRE(at != std::string::npos);
-    return edited.replace(at, 7, replacement);
+    return edited.replace(at, token.size(), literal);
 }
 
 } // namespace
@@ -263,6 +264,12 @@ TEST_CASE("Malformed NAM files are refused naming the file and the field", "[nam
         return edited(std::string("architecture ") + name, [name](json& d) { d["architecture"] = name; },
                       {"architecture", std::string("'") + name + "'"});
     };
+    const auto weight_written_as = [](const char* literal, std::vector<std::string> message) {
+        const auto text = [literal](const std::string& valid_text) {
+            return with_literal(valid_text, [](json& d, const json& marker) { d["weights"][9] = marker; }, literal);
+        };
+        return raw(std::string("weight ") + literal, text, std::move(message));
+    };
     const auto version = [](const char* v) {
         return edited(std::string("version ") + v, [v](json& d) { d["version"] = v; }, {"version", v});
     };
@@ -272,15 +279,9 @@ TEST_CASE("Malformed NAM files are refused naming the file and the field", "[nam
         raw("truncated", [](const std::string& text) { return text.substr(0, text.size() / 2); }, {"not valid JSON"}),
         raw("empty", [](const std::string&) { return std::string(); }, {"not valid JSON", "empty"}),
         raw("not JSON", [](const std::string&) { return std::string("WaveNet 0.6.0\n"); }, {"not valid JSON"}),
-        raw("overflowing weight",
-            [](const std::string& text) { return with_literal(text, [](json& d, double v) { d["weights"][9] = v; }, "1e999"); },
-            {"not valid JSON", "overflow", "1e999"}),
-        raw("NaN weight as Python writes it",
-            [](const std::string& text) { return with_literal(text, [](json& d, double v) { d["weights"][9] = v; }, "NaN"); },
-            {"not valid JSON"}),
-        raw("Infinity weight as Python writes it",
-            [](const std::string& text) { return with_literal(text, [](json& d, double v) { d["weights"][9] = v; }, "-Infinity"); },
-            {"not valid JSON"}),
+        weight_written_as("1e999", {"not valid JSON", "overflow", "1e999"}),
+        weight_written_as("NaN", {"not valid JSON"}), // as Python's json.dump writes it
+        weight_written_as("-Infinity", {"not valid JSON"}),
         edited("channels a string", [](json& d) { d["config"]["layers"][0]["channels"] = "5"; },
                {"layer array 0", "config.layers[0].channels", "expected a 32-bit integer"}),
         edited("dilation a string", [](json& d) { d["config"]["layers"][1]["dilations"][1] = "3"; },
@@ -446,7 +447,8 @@ TEST_CASE("Malformed WaveNetVA files are refused naming the file and the field",
         edited("null number", data(0, "b_conv", 0, nullptr), {"variables[3].data[0]", "expected a number"}),
         raw("overflowing number",
             [](const std::string& text) {
-                return with_literal(text, [](json& d, double v) { variable(d, -1, "W")["data"][0] = v; }, "-1e999");
+                return with_literal(text, [](json& d, const json& marker) { variable(d, -1, "W")["data"][0] = marker; },
+                                    "-1e999");
             },
             {"not valid JSON", "overflow", "1e999"}),
         edited("layer_idx a string", [](json& d) { d["variables"][2]["layer_idx"] = "0"; }, {"variables[2].layer_idx"}),
