@@ -77,6 +77,8 @@ template <class T> struct FrameKernelArgs {
     std::size_t x_step;      ///< distance between the inputs of consecutive output frames
     const T* bias;           ///< w_stride values (zero past cout), or null
     const Activation* activation;
+    /// For channels-by-time output (ldy 1): add and sum laid out like y, channels ld_* apart.
+    ConvEpilogue<T> epilogue;
 };
 
 /// Packed frame weights pad each row of output channels to a whole number of the widest vectors.

@@ -98,7 +98,12 @@ void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_
             args.num_taps = taps_.size();
             args.x_step = 1;
             args.bias = w.frame_bias.empty() ? nullptr : w.frame_bias.data() + grp * w.frame_stride;
-            args.activation = gated ? nullptr : activation; // finish_frames() applies both halves
+            args.activation = gated ? nullptr : activation;
+            if (!gated) { // else finish_frames() applies both halves, then the epilogue
+                args.epilogue = epilogue;
+                if (epilogue.add) args.epilogue.add += grp * cout * epilogue.ld_add + a;
+                if (epilogue.sum) args.epilogue.sum += grp * cout * epilogue.ld_sum + a;
+            }
             kernels_for<T>().frames(args);
         } else {
             ConvKernelArgs<T> args{};
@@ -121,7 +126,7 @@ void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_
             kernels_for<T>().conv(args);
         }
     }
-    if (narrow && (gated || epilogue.add || epilogue.sum)) finish_frames(a, b, out, ld_out, epilogue);
+    if (narrow && gated) finish_frames(a, b, out, ld_out, epilogue);
 }
 
 template <class T>

@@ -37,7 +37,8 @@ private:
     template <class Source>
     void run_segment(std::size_t a, std::size_t b, T* out, std::size_t ld_out, const ConvEpilogue<T>& epilogue,
                      Source&& source);
-    /// What the frame kernel leaves to do on output frames [a, b): gate activations and the epilogue.
+    /// What the frame kernel leaves to do on a gated conv's output frames [a, b): the activations of
+    /// both halves, then the epilogue.
     void finish_frames(std::size_t a, std::size_t b, T* out, std::size_t ld_out, const ConvEpilogue<T>& epilogue) const;
 
     const ConvPlan* plan_ = nullptr;

@@ -38,6 +38,7 @@ template <class T> void LayerStream<T>::prepare(const StreamLayer& layer, std::s
     if (layer.up > 1 || layer.down > 1) conv_out_.resize(channels * layer.up, max_frames);
     if (!layer.frame_activation.is_elementwise()) resampled_.resize(channels, layer.max_output_frames(max_frames));
     frame_in_.assign(channels, T(0));
+    negative_slopes_.assign(layer.negative_slopes.begin(), layer.negative_slopes.end());
     frame_out_.assign(channels, T(0));
     reset();
 }
@@ -102,6 +103,12 @@ template <class T> std::size_t LayerStream<T>::process(const Planar<T>& in, std:
             for (std::size_t j = 0; j < frames; ++j) dst[j] = src[j * L.down];
         }
         clock_ = (clock_ + n) % L.down;
+    }
+
+    for (std::size_t c = 0; c < negative_slopes_.size(); ++c) {
+        T* row = resampled.row(c);
+        for (std::size_t t = 0; t < frames; ++t)
+            if (row[t] < T(0)) row[t] *= negative_slopes_[c];
     }
 
     if (frame_activation) {

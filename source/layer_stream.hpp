@@ -7,6 +7,7 @@
 //  - A Conv1DTranspose with stride s is s stride-1 convolutions (its polyphase components),
 //    one per output phase, whose outputs interleave: s output frames per input frame.
 //  - A last-axis activation over channels (softmax, glu, ...) is applied frame by frame.
+//  - A PReLU's slopes multiply the negative outputs, channel by channel.
 //  - Output frames before `delay` stand where the whole-sequence run has zero padding for
 //    the next layer, and are zeroed.
 #include "conv_plan.hpp"
@@ -27,6 +28,7 @@ struct StreamLayer {
     std::size_t up = 1;             ///< a Conv1DTranspose's stride: output frames per input frame
     std::size_t decimation_phase = 0; ///< input frame (mod down) whose output is kept
     Activation frame_activation;    ///< last-axis activation over channels, or linear
+    std::vector<double> negative_slopes; ///< PReLU: per channel, multiplies negative outputs; else empty
     std::size_t in_channels = 0, out_channels = 0;
     std::size_t delay = 0;          ///< output frames before the one that is whole-sequence output 0
     std::shared_ptr<const WaveNetPlan> wavenet; ///< set for a WaveNet, which has no phases
@@ -62,6 +64,7 @@ private:
     Planar<T> conv_out_;   ///< convolution output when it cannot go straight to `out`
     Planar<T> resampled_;  ///< after decimation/interleaving, before a frame activation
     std::vector<T> frame_in_, frame_out_;
+    std::vector<T> negative_slopes_;
     std::size_t clock_ = 0;    ///< input frames since reset, mod down
     std::size_t produced_ = 0; ///< output frames since reset, saturating at delay
 };

@@ -3,9 +3,13 @@
 #include "conv_config.hpp"
 #include "denormals.hpp"
 #include "layer_stream.hpp"
+#include "rtconv/activation_layer.hpp"
+#include "rtconv/batch_normalization.hpp"
 #include "rtconv/conv1d.hpp"
 #include "rtconv/conv1d_transpose.hpp"
+#include "rtconv/dense.hpp"
 #include "rtconv/error.hpp"
+#include "rtconv/prelu.hpp"
 #include "rtconv/wavenet.hpp"
 #include "transpose.hpp"
 
@@ -137,7 +141,59 @@ StreamLayer conv1d_transpose_layer(const Conv1DTranspose& conv, DType dtype, std
     return layer;
 }
 
-StreamLayer stream_layer(const Layer& layer, DType dtype, std::size_t delay_in)
+/// A kernel-1 convolution, with no history and no latency of its own: how Dense,
+/// BatchNormalization, PReLU and Activation stream. `kernel` is (1, in_channels / groups, filters).
+StreamLayer pointwise_layer(const Layer& layer, const Tensor& kernel, const Tensor* bias, std::size_t groups,
+                            const Activation& activation, DType dtype, std::size_t delay_in)
+{
+    const std::size_t filters = kernel.shape()[2];
+    StreamLayer s;
+    s.in_channels = kernel.shape()[1] * groups;
+    s.frame_activation = frame_activation(layer, activation, "channels_last", filters);
+    s.out_channels = s.frame_activation.output_channels(filters);
+    s.delay = delay_in;
+    ConvPlan plan;
+    plan.geometry = {s.in_channels, filters, 1, 1, 1, groups, false};
+    if (activation.is_elementwise()) plan.activation = activation;
+    plan.pack(kernel.astype(dtype), bias);
+    s.phases.push_back(std::move(plan));
+    return s;
+}
+
+/// y = x * scale + offset per channel (offset may be null), then the activation: a depthwise
+/// kernel-1 convolution.
+StreamLayer channelwise_layer(const Layer& layer, const std::vector<double>& scale, const std::vector<double>* offset,
+                              const Activation& activation, DType dtype, std::size_t delay_in)
+{
+    const std::size_t channels = scale.size();
+    if (channels == 0) refuse(layer, "its input channels are unknown (give the model an input shape)");
+    Tensor kernel({1, 1, channels}, dtype), bias({channels}, dtype);
+    for (std::size_t c = 0; c < channels; ++c) {
+        kernel.set_flat(c, scale[c]);
+        if (offset) bias.set_flat(c, (*offset)[c]);
+    }
+    return pointwise_layer(layer, kernel, offset ? &bias : nullptr, channels, activation, dtype, delay_in);
+}
+
+/// The identity, then negative values times alpha per channel. The stream has no time index, so
+/// alpha must be the same at every step: shared along time (or a one-step input).
+StreamLayer prelu_layer(const PReLU& prelu, std::size_t channels_in, DType dtype, std::size_t delay_in)
+{
+    const Tensor& alpha = prelu.get_weights()[0];
+    if (alpha.rank() != 2) refuse(prelu, "it was built for inputs of rank " + std::to_string(alpha.rank() + 1) +
+                                             ", not (batch, steps, channels)");
+    if (alpha.shape()[0] != 1)
+        refuse(prelu, "its alpha varies over time (shape " + shape_to_string(alpha.shape()) +
+                          "): share the time axis (shared_axes=[1]) to stream it");
+    const bool one_alpha = alpha.shape()[1] == 1;
+    StreamLayer s = channelwise_layer(prelu, std::vector<double>(one_alpha ? channels_in : alpha.shape()[1], 1.0),
+                                      nullptr, {}, dtype, delay_in);
+    for (std::size_t c = 0; c < s.out_channels; ++c) s.negative_slopes.push_back(alpha.flat(one_alpha ? 0 : c));
+    return s;
+}
+
+/// `channels_in`: the channels the layer receives (0: unknown), for layers whose weights do not say.
+StreamLayer stream_layer(const Layer& layer, DType dtype, std::size_t delay_in, std::size_t channels_in)
 {
     if (!layer.built()) refuse(layer, "it is not built (it has no weights yet)");
     if (const auto* conv = dynamic_cast<const Conv1D*>(&layer)) return conv1d_layer(*conv, dtype, delay_in);
@@ -154,7 +210,20 @@ StreamLayer stream_layer(const Layer& layer, DType dtype, std::size_t delay_in)
         s.delay = delay_in;
         return s;
     }
-    refuse(layer, "rtconv streams Conv1D, Conv1DTranspose and WaveNet layers");
+    if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
+        const auto weights = dense->get_weights();
+        const Tensor kernel = weights[0].reshaped({1, weights[0].shape()[0], weights[0].shape()[1]});
+        return pointwise_layer(layer, kernel, weights.size() > 1 ? &weights[1] : nullptr, 1,
+                               dense->options().activation, dtype, delay_in);
+    }
+    if (const auto* norm = dynamic_cast<const BatchNormalization*>(&layer))
+        return channelwise_layer(layer, norm->multiplier(), &norm->offset(), {}, dtype, delay_in);
+    if (const auto* prelu = dynamic_cast<const PReLU*>(&layer)) return prelu_layer(*prelu, channels_in, dtype, delay_in);
+    if (const auto* activation = dynamic_cast<const ActivationLayer*>(&layer))
+        return channelwise_layer(layer, std::vector<double>(channels_in, 1.0), nullptr, activation->options().activation,
+                                 dtype, delay_in);
+    refuse(layer, "rtconv streams Conv1D, Conv1DTranspose, WaveNet, Dense, BatchNormalization, PReLU and Activation "
+                  "layers");
 }
 
 } // namespace
@@ -165,12 +234,16 @@ template <class T> BasicModelStream<T>::BasicModelStream(const Sequential& model
 {
     if (model.layers().empty()) throw Error("Sequential model '" + model.name() + "' has no layers to stream");
     std::size_t delay = 0;
+    const auto& input_shape = model.input_shape();
+    std::size_t channels = input_shape && input_shape->back() ? static_cast<std::size_t>(*input_shape->back()) : 0;
     for (const auto& layer : model.layers()) {
-        detail::StreamLayer s = detail::stream_layer(*layer, detail::dtype_of_stream(std::is_same_v<T, float>), delay);
+        detail::StreamLayer s =
+            detail::stream_layer(*layer, detail::dtype_of_stream(std::is_same_v<T, float>), delay, channels);
         if (!state_->layers.empty() && s.in_channels != state_->layers.back().out_channels)
             throw Error("Layer '" + layer->name() + "' expects " + std::to_string(s.in_channels) +
                         " channels but receives " + std::to_string(state_->layers.back().out_channels));
         delay = s.delay;
+        channels = s.out_channels;
         state_->layers.push_back(std::move(s));
     }
 }

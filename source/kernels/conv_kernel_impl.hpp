@@ -120,16 +120,24 @@ inline void frame_store(const FrameKernelArgs<T>& a, xsimd::batch<T, A> (&acc)[F
             for (std::size_t f = 0; f < F; ++f)
                 for (std::size_t v = 0; v < V; ++v) acc[f][v] = activate<kind.value>(acc[f][v]);
         });
+    const ConvEpilogue<T>& e = a.epilogue;
     for (std::size_t f = 0; f < F; ++f) {
-        T* y = a.y + (t0 + f) * a.ldy + o0 * a.y_chan;
+        const std::size_t t = t0 + f;
+        T* y = a.y + t * a.ldy + o0 * a.y_chan;
         for (std::size_t v = 0; v < V; ++v) {
             const std::size_t first = o0 + v * W;
-            if (a.y_chan == 1 && first + W <= a.cout) {
+            if (a.y_chan == 1 && first + W <= a.cout && !e.add && !e.sum) {
                 acc[f][v].store_unaligned(y + v * W);
-            } else if (first < a.cout) { // strided channels, or a partial vector: lane by lane
+            } else if (first < a.cout) { // strided channels, a partial vector or an epilogue: lane by lane
                 alignas(64) T lanes[W];
                 acc[f][v].store_aligned(lanes);
-                for (std::size_t i = 0; i < W && first + i < a.cout; ++i) y[(v * W + i) * a.y_chan] = lanes[i];
+                for (std::size_t i = 0; i < W && first + i < a.cout; ++i) {
+                    const std::size_t o = first + i;
+                    T value = lanes[i];
+                    if (e.add) value += e.add[o * e.ld_add + t];
+                    y[(v * W + i) * a.y_chan] = value;
+                    if (e.sum) e.sum[o * e.ld_sum + t] += value;
+                }
             }
         }
     }
@@ -174,7 +182,9 @@ inline void frame_single(const FrameKernelArgs<T>& a, std::size_t o0, std::size_
 {
     using B = xsimd::batch<T, A>;
     constexpr std::size_t W = B::size;
-    constexpr std::size_t kChains = 4;
+    // Independent accumulators to cover the FMA latency: one output vector alone would wait on
+    // each multiply-add before the next.
+    constexpr std::size_t kChains = V == 1 ? 8 : 4;
     B chains[kChains][V], bias[V];
     load_bias<A, T, V>(a, o0, bias);
     for (std::size_t v = 0; v < V; ++v) {
@@ -199,7 +209,10 @@ inline void frame_single(const FrameKernelArgs<T>& a, std::size_t o0, std::size_
         }
     }
     B acc[1][V];
-    for (std::size_t v = 0; v < V; ++v) acc[0][v] = (chains[0][v] + chains[1][v]) + (chains[2][v] + chains[3][v]);
+    for (std::size_t v = 0; v < V; ++v) {
+        acc[0][v] = chains[0][v];
+        for (std::size_t k = 1; k < kChains; ++k) acc[0][v] += chains[k][v];
+    }
     frame_store<A, T, V, 1>(a, acc, o0, t0);
 }
 
