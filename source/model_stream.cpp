@@ -179,7 +179,7 @@ StreamLayer channelwise_layer(const Layer& layer, const std::vector<double>& sca
 /// alpha must be the same at every step: shared along time (or a one-step input).
 StreamLayer prelu_layer(const PReLU& prelu, std::size_t channels_in, DType dtype, std::size_t delay_in)
 {
-    const Tensor& alpha = prelu.get_weights()[0];
+    const Tensor alpha = prelu.get_weights()[0];
     if (alpha.rank() != 2) refuse(prelu, "it was built for inputs of rank " + std::to_string(alpha.rank() + 1) +
                                              ", not (batch, steps, channels)");
     if (alpha.shape()[0] != 1)

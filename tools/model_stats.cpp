@@ -1,8 +1,12 @@
 #include "model_stats.hpp"
 
+#include <rtconv/activation_layer.hpp>
+#include <rtconv/batch_normalization.hpp>
 #include <rtconv/conv1d.hpp>
 #include <rtconv/conv1d_transpose.hpp>
+#include <rtconv/dense.hpp>
 #include <rtconv/error.hpp>
+#include <rtconv/prelu.hpp>
 #include <rtconv/wavenet.hpp>
 
 #include <numeric>
@@ -29,7 +33,7 @@ bool channels_first(const Sequential& model)
 
 std::optional<ConvGeometry> conv_geometry(const Layer& layer)
 {
-    if (!layer.built()) return std::nullopt;
+    if (!layer.built() || layer.variables().empty()) return std::nullopt;
     const Shape& kernel = layer.variables().front().value.shape();
     if (const auto* conv = dynamic_cast<const Conv1D*>(&layer)) {
         ConvGeometry g = common_geometry(conv->options());
@@ -69,7 +73,17 @@ LayerCost layer_cost(const Layer& layer)
                 static_cast<double>(g->kernel_size * (g->in_channels / g->groups) * g->filters)};
     if (const auto* wavenet = dynamic_cast<const WaveNet*>(&layer))
         return {wavenet->receptive_field() - 1, 1, false, static_cast<double>(wavenet->macs_per_sample())};
-    throw Error("layer '" + layer.name() + "' (" + layer.class_name() + ") is not a built convolution");
+    if (!layer.built()) throw Error("layer '" + layer.name() + "' (" + layer.class_name() + ") is not built");
+    // Frame-wise layers: Dense a matrix per frame, BatchNormalization one multiply-add per channel;
+    // PReLU and Activation only activate, which is not counted.
+    if (const auto* dense = dynamic_cast<const Dense*>(&layer)) {
+        const Shape& kernel = dense->variables().front().value.shape(); // (in, units)
+        return {0, 1, false, static_cast<double>(kernel[0] * kernel[1])};
+    }
+    if (const auto* norm = dynamic_cast<const BatchNormalization*>(&layer))
+        return {0, 1, false, static_cast<double>(norm->multiplier().size())};
+    if (dynamic_cast<const PReLU*>(&layer) || dynamic_cast<const ActivationLayer*>(&layer)) return {};
+    throw Error("layer '" + layer.name() + "' (" + layer.class_name() + ") is not a layer rtconv can measure");
 }
 
 /// Input frames that `window` consecutive output frames of a layer depend on, at most.

@@ -44,13 +44,14 @@ struct StackStats {
     Rate output_rate;
     /// Multiply-adds of the convolutions per input sample in the steady state: each layer's
     /// multiply-adds per output frame (k * in/groups * filters; a transposed layer spends
-    /// k * in * filters per input frame) times its frames per model input sample. Bias adds,
-    /// activations and the edges of padding are not counted.
+    /// k * in * filters per input frame; Dense in * units; BatchNormalization one per channel)
+    /// times its frames per model input sample. Bias adds, activations and the edges of padding
+    /// are not counted.
     double macs_per_input_sample = 0;
     double macs_per_output_sample() const { return macs_per_input_sample / output_rate.value(); }
 };
 
-/// Throws rtconv::Error when a layer is not a built convolution.
+/// Throws rtconv::Error when a layer is not built.
 StackStats stack_stats(const Sequential& model);
 
 } // namespace rtconv::cli
