@@ -171,3 +171,17 @@ TEST_CASE("A NAM WaveNet saved as native JSON loads back to the same sound", "[w
     const auto reference = read_mono_wav(kFixtures + "/reference/nam/wavenet_a1_standard__input__b64_prewarm.wav");
     require_match(stream_blocks_of(native, x, true, 64), reference);
 }
+
+TEST_CASE("A WaveNetVA model saved as native JSON loads back to the same sound", "[wavenet][wavenetva]")
+{
+    rtconv::Sequential original = rtconv::load_model(kExamples + "/models/wavenetva/WaveNet1-ds1.json");
+    const rtconv_test::TempDir dir("wavenetva-native");
+    const auto path = dir / "WaveNet1-ds1.native.json";
+    rtconv::save_model(original, path);
+    rtconv::Sequential native = rtconv::load_model(path);
+    CHECK(native.metadata().format == "keras");
+    CHECK_FALSE(native.metadata().prewarm);
+    const auto x = read_mono_wav(kExamples + "/audio/sweep_2s_44k1.wav");
+    const auto reference = read_mono_wav(kFixtures + "/reference/wavenetva/WaveNet1-ds1__sweep_2s_44k1__b64.wav");
+    require_match(stream_blocks_of(native, x, false, 64), reference);
+}

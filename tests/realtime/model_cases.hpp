@@ -10,6 +10,7 @@
 #include "rtconv/prelu.hpp"
 #include "rtconv/sequential.hpp"
 #include "rtconv/stream.hpp"
+#include "rtconv/wavenet.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -27,8 +28,9 @@ using rtconv::Conv1DOptions;
 using rtconv::Conv1DTransposeOptions;
 using rtconv::DenseOptions;
 using rtconv::PReLUOptions;
+using rtconv::WaveNetOptions;
 using LayerSpec = std::variant<Conv1DOptions, Conv1DTransposeOptions, DenseOptions, BatchNormalizationOptions,
-                               PReLUOptions, ActivationLayerOptions>;
+                               PReLUOptions, ActivationLayerOptions, WaveNetOptions>;
 
 inline rtconv::Conv1D make_layer(const Conv1DOptions& o) { return rtconv::Conv1D(o); }
 inline rtconv::Conv1DTranspose make_layer(const Conv1DTransposeOptions& o) { return rtconv::Conv1DTranspose(o); }
@@ -36,6 +38,7 @@ inline rtconv::Dense make_layer(const DenseOptions& o) { return rtconv::Dense(o)
 inline rtconv::BatchNormalization make_layer(const BatchNormalizationOptions& o) { return rtconv::BatchNormalization(o); }
 inline rtconv::PReLU make_layer(const PReLUOptions& o) { return rtconv::PReLU(o); }
 inline rtconv::ActivationLayer make_layer(const ActivationLayerOptions& o) { return rtconv::ActivationLayer(o); }
+inline rtconv::WaveNet make_layer(const WaveNetOptions& o) { return rtconv::WaveNet(o); }
 
 struct ModelCase {
     std::string name;
@@ -63,6 +66,51 @@ inline ModelCase deep_dilated_case()
                               Conv1DOptions{.filters = 16, .kernel_size = 3, .padding = "causal",
                                             .dilation_rate = 1 << (i % 10), .activation = "tanh"});
     return c;
+}
+
+/// WaveNets through every path of the block: NAM's plain layers with the condition mixin and a
+/// fused head sum; gated layers with head 1x1s (WaveNetVA's form); blended and parametric
+/// activations applied outside the kernel, a layer without its 1x1, a head kernel of 3.
+inline std::vector<ModelCase> wavenet_cases()
+{
+    using rtconv::WaveNetActivation;
+    using rtconv::WaveNetArrayOptions;
+    using rtconv::WaveNetGating;
+    using rtconv::WaveNetLayerOptions;
+    const auto layers = [](WaveNetActivation activation, WaveNetGating gating, std::vector<int> dilations) {
+        std::vector<WaveNetLayerOptions> list;
+        for (int d : dilations) list.push_back({.kernel_size = 3, .dilation = d, .activation = activation, .gating = gating});
+        return list;
+    };
+    const WaveNetActivation tanh = WaveNetActivation::from_config("Tanh");
+    WaveNetArrayOptions nam_first{.input_size = 1, .condition_size = 1, .channels = 8,
+                                  .layers = layers(tanh, WaveNetGating::none, {1, 2, 4, 8, 16, 32, 64, 128})};
+    nam_first.head = rtconv::WaveNetHeadOptions{.out_channels = 4};
+    WaveNetArrayOptions nam_second{.input_size = 8, .condition_size = 1, .channels = 4,
+                                   .layers = layers(tanh, WaveNetGating::none, {1, 2, 4, 8})};
+    nam_second.head = rtconv::WaveNetHeadOptions{.out_channels = 1, .bias = true};
+
+    WaveNetArrayOptions gated{.input_size = 1, .condition_size = 0, .channels = 8, .rechannel_bias = true,
+                              .layers = layers(tanh, WaveNetGating::gated, {1, 2, 4, 8, 16, 32, 64, 128}),
+                              .head1x1_channels = 1};
+
+    WaveNetArrayOptions mixed{.input_size = 1, .condition_size = 1, .channels = 3, .layer1x1 = false};
+    mixed.layers = {
+        {.kernel_size = 2, .dilation = 1, .activation = WaveNetActivation::from_config({{"type", "LeakyReLU"}, {"negative_slope", 0.1}}),
+         .gating = WaveNetGating::blended},
+        {.kernel_size = 3, .dilation = 5, .activation = WaveNetActivation::from_config("Fasttanh"),
+         .gating = WaveNetGating::gated, .gate_activation = WaveNetActivation::from_config("Softsign")},
+        {.kernel_size = 4, .dilation = 97, .activation = WaveNetActivation::from_config(
+                                                {{"type", "PReLU"}, {"negative_slopes", {0.1, 0.2, 0.3}}})},
+    };
+    mixed.head = rtconv::WaveNetHeadOptions{.out_channels = 2, .kernel_size = 3, .bias = true};
+
+    return {
+        {"NAM-style WaveNet, two arrays, stereo", 1, {WaveNetOptions{.arrays = {nam_first, nam_second}, .head_scale = 0.02}}, 2},
+        {"gated WaveNet with head 1x1s", 1, {WaveNetOptions{.arrays = {gated}}}},
+        {"WaveNet: blended, parametric activations, no layer 1x1, head kernel 3, max block 1", 1,
+         {WaveNetOptions{.arrays = {mixed}}}, 1, 1},
+    };
 }
 
 inline std::vector<ModelCase> model_cases()
@@ -110,6 +158,7 @@ inline std::vector<ModelCase> model_cases()
           Conv1DOptions{.filters = 2, .kernel_size = 3, .padding = "causal"}},
          2},
     };
+    for (ModelCase& c : wavenet_cases()) cases.push_back(std::move(c));
     for (const char* activation : kActivations)
         cases.push_back({std::string("activation ") + activation, 3,
                          {Conv1DOptions{.filters = 6, .kernel_size = 3, .padding = "causal", .activation = activation}}});
