@@ -7,6 +7,7 @@
 #include "rtconv/model_file.hpp"
 #include "rtconv/npy.hpp"
 #include "rtconv/stream.hpp"
+#include "mono_stream.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -60,23 +61,6 @@ std::vector<float> whole_sequence(rtconv::Sequential& model, const std::vector<f
     return {values.begin(), values.end()};
 }
 
-/// Streams x in blocks of next_block() frames (any size, past max_block too).
-std::vector<float> stream(const rtconv::Sequential& model, const std::vector<float>& x, bool prewarm,
-                          const std::function<std::size_t()>& next_block)
-{
-    rtconv::ModelStream s(model);
-    s.prepare({48000.0, 64, 1});
-    if (prewarm) s.prewarm();
-    std::vector<float> y(x.size());
-    for (std::size_t done = 0; done < x.size();) {
-        const std::size_t n = std::min(next_block(), x.size() - done);
-        const float* in = x.data() + done;
-        float* out = y.data() + done;
-        REQUIRE(s.process(&in, &out, n) == n);
-        done += n;
-    }
-    return y;
-}
 
 struct Fixture {
     const char* name;
@@ -227,16 +211,16 @@ TEST_CASE("NAM files with the newer keys match the PyTorch reference", "[nam]")
             for (const std::size_t block : {1, 7}) {
                 DYNAMIC_SECTION("blocks of " << block)
                 {
-                    require_close(stream(model, signal, false, [block] { return block; }), fresh);
-                    require_close(stream(model, signal, true, [block] { return block; }), prewarmed);
+                    require_close(rtconv_test::stream_mono(model, signal, false, 64, [block] { return block; }), fresh);
+                    require_close(rtconv_test::stream_mono(model, signal, true, 64, [block] { return block; }), prewarmed);
                 }
             }
             SECTION("random blocks")
             {
                 std::mt19937 rng(7);
                 std::uniform_int_distribution<std::size_t> size(1, 150);
-                require_close(stream(model, signal, false, [&] { return size(rng); }), fresh);
-                require_close(stream(model, signal, true, [&] { return size(rng); }), prewarmed);
+                require_close(rtconv_test::stream_mono(model, signal, false, 64, [&] { return size(rng); }), fresh);
+                require_close(rtconv_test::stream_mono(model, signal, true, 64, [&] { return size(rng); }), prewarmed);
             }
         }
     }

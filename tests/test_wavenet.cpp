@@ -5,6 +5,7 @@
 #include "rtconv/model_file.hpp"
 #include "rtconv/stream.hpp"
 #include "rtconv/wavenet.hpp"
+#include "mono_stream.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -60,36 +61,17 @@ void require_match(const std::vector<float>& y, const std::vector<float>& refere
     CHECK(m.esr_db <= -80.0);
 }
 
-/// Streams x through the model in blocks from `next_block`.
-template <class NextBlock>
-std::vector<float> stream(const rtconv::Sequential& model, const std::vector<float>& x, bool prewarm,
-                          std::size_t max_block, NextBlock&& next_block)
-{
-    rtconv::ModelStream s(model);
-    s.prepare({48000.0, max_block, 1});
-    if (prewarm) s.prewarm();
-    std::vector<float> y(x.size());
-    for (std::size_t done = 0; done < x.size();) {
-        const std::size_t n = std::min(next_block(), x.size() - done);
-        const float* in = x.data() + done;
-        float* out = y.data() + done;
-        REQUIRE(s.process(&in, &out, n) == n);
-        done += n;
-    }
-    return y;
-}
-
 std::vector<float> stream_blocks_of(const rtconv::Sequential& model, const std::vector<float>& x, bool prewarm,
                                     std::size_t block)
 {
-    return stream(model, x, prewarm, block, [block] { return block; });
+    return rtconv_test::stream_mono(model, x, prewarm, block, [block] { return block; });
 }
 
 std::vector<float> stream_random_blocks(const rtconv::Sequential& model, const std::vector<float>& x, bool prewarm)
 {
     std::mt19937 rng(2026);
     std::uniform_int_distribution<std::size_t> size(1, 700); // past max_block_size too
-    return stream(model, x, prewarm, 512, [&] { return size(rng); });
+    return rtconv_test::stream_mono(model, x, prewarm, 512, [&] { return size(rng); });
 }
 
 std::vector<float> whole_sequence(rtconv::Sequential& model, const std::vector<float>& x)
@@ -157,31 +139,26 @@ TEST_CASE("WaveNetVA models match WaveNetVA's renders", "[wavenet][wavenetva]")
     }
 }
 
-TEST_CASE("A NAM WaveNet saved as native JSON loads back to the same sound", "[wavenet][nam]")
+TEST_CASE("WaveNets saved as native JSON load back to the same sound", "[wavenet][nam][wavenetva]")
 {
-    rtconv::Sequential nam = rtconv::load_model(kExamples + "/models/nam/wavenet_a1_standard.nam");
-    const rtconv_test::TempDir dir("wavenet-native");
-    const auto path = dir / "a1_standard.json";
-    rtconv::save_model(nam, path);
-    rtconv::Sequential native = rtconv::load_model(path);
-    CHECK(native.metadata().format == "keras");
-    CHECK(native.metadata().sample_rate == nam.metadata().sample_rate);
-    CHECK(native.metadata().prewarm);
-    const auto x = read_mono_wav(kExamples + "/audio/input.wav");
-    const auto reference = read_mono_wav(kFixtures + "/reference/nam/wavenet_a1_standard__input__b64_prewarm.wav");
-    require_match(stream_blocks_of(native, x, true, 64), reference);
-}
-
-TEST_CASE("A WaveNetVA model saved as native JSON loads back to the same sound", "[wavenet][wavenetva]")
-{
-    rtconv::Sequential original = rtconv::load_model(kExamples + "/models/wavenetva/WaveNet1-ds1.json");
-    const rtconv_test::TempDir dir("wavenetva-native");
-    const auto path = dir / "WaveNet1-ds1.native.json";
-    rtconv::save_model(original, path);
-    rtconv::Sequential native = rtconv::load_model(path);
-    CHECK(native.metadata().format == "keras");
-    CHECK_FALSE(native.metadata().prewarm);
-    const auto x = read_mono_wav(kExamples + "/audio/sweep_2s_44k1.wav");
-    const auto reference = read_mono_wav(kFixtures + "/reference/wavenetva/WaveNet1-ds1__sweep_2s_44k1__b64.wav");
-    require_match(stream_blocks_of(native, x, false, 64), reference);
+    const Reference cases[] = {
+        {"nam/wavenet_a1_standard.nam", "input.wav", "nam/wavenet_a1_standard__input__b64_prewarm.wav", true},
+        {"wavenetva/WaveNet1-ds1.json", "sweep_2s_44k1.wav", "wavenetva/WaveNet1-ds1__sweep_2s_44k1__b64.wav", false},
+    };
+    for (const auto& c : cases) {
+        DYNAMIC_SECTION(c.model)
+        {
+            const rtconv::Sequential original = rtconv::load_model(kExamples + "/models/" + c.model);
+            const rtconv_test::TempDir dir("wavenet-native");
+            const auto path = dir / "native.json";
+            rtconv::save_model(original, path);
+            const rtconv::Sequential native = rtconv::load_model(path);
+            CHECK(native.metadata().format == "keras");
+            CHECK(native.metadata().sample_rate == original.metadata().sample_rate);
+            CHECK(native.metadata().prewarm == c.prewarm);
+            const auto x = read_mono_wav(kExamples + "/audio/" + c.input);
+            const auto reference = read_mono_wav(kFixtures + "/reference/" + c.output);
+            require_match(stream_blocks_of(native, x, c.prewarm, 64), reference);
+        }
+    }
 }
