@@ -269,6 +269,42 @@ TEST_CASE("reset() mid-stream reproduces a fresh stream", "[stream]")
     CHECK(a == b);
 }
 
+TEST_CASE("NaN or infinity in a block silences that block and the next clean block recovers", "[stream]")
+{
+    rtconv::Sequential model;
+    model.set_input_shape({1, std::nullopt, 1});
+    model.add(rtconv::Conv1D({.filters = 3, .kernel_size = 3, .padding = "causal", .dilation_rate = 5,
+                              .activation = "exponential", .bias_initializer = "random_normal"}));
+    model.add(rtconv::Conv1D({.filters = 1, .kernel_size = 2, .padding = "causal"}));
+    std::vector<float> clean(48);
+    for (std::size_t i = 0; i < clean.size(); ++i) clean[i] = 0.5f * std::sin(0.3f * float(i));
+    // NaN and infinity arriving, and an overflow made inside (exp of a huge input).
+    for (const float poison : {std::nanf(""), INFINITY, -INFINITY, 1e30f}) {
+        INFO("poison " << poison);
+        rtconv::ModelStream used(model), fresh(model);
+        used.prepare({.max_block_size = 16});
+        fresh.prepare({.max_block_size = 16});
+        std::vector<float> bad = clean, out(48), expected(48);
+        bad[20] = poison;
+        const float* in = clean.data();
+        float* y = out.data();
+        used.process(&in, &y, 16); // a history worth keeping, then the bad block
+        in = bad.data();
+        for (std::size_t at = 0; at < 48; at += 16) {
+            const float* block = bad.data() + at;
+            y = out.data() + at;
+            used.process(&block, &y, 16);
+        }
+        // Blocks [16, 32) hold the poison: silent. Then the stream is a fresh one from frame 32.
+        for (std::size_t t = 16; t < 32; ++t) CHECK(out[t] == 0.0f);
+        const float* rest = bad.data() + 32;
+        y = expected.data();
+        fresh.process(&rest, &y, 16);
+        for (std::size_t t = 0; t < 16; ++t) CHECK(out[32 + t] == expected[t]);
+        for (float v : out) CHECK(std::isfinite(v));
+    }
+}
+
 TEST_CASE("prepare() again with another block size starts afresh and keeps working", "[stream]")
 {
     rtconv::Sequential model;

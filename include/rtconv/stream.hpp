@@ -46,6 +46,8 @@ public:
     void prewarm();
     /// in[ch]: n frames for audio channel ch, features interleaved within a frame; out[ch] has
     /// room for max_output_frames(n) frames. Returns the output frames written per channel.
+    /// A piece of up to max_block_size frames with NaN or infinity in its input or output comes
+    /// out as silence and resets that audio channel's history, so the next clean block recovers.
     std::size_t process(const T* const* in, T* const* out, std::size_t n) noexcept;
 
     std::size_t input_channels() const;

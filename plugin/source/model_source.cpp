@@ -1,0 +1,30 @@
+#include "model_source.hpp"
+
+#include <default_model.h>
+
+#include <rtconv/error.hpp>
+#include <rtconv/model_file.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace rtconv_plugin {
+
+rtconv::Sequential parse_model(const ModelSource& source)
+{
+    nlohmann::json document;
+    try {
+        document = nlohmann::json::parse(source.bytes);
+    } catch (const nlohmann::json::exception& e) {
+        throw rtconv::Error(source.name + ": not valid JSON: " + e.what());
+    }
+    return rtconv::model_from_json(document, source.name);
+}
+
+ModelSource default_model_source()
+{
+    return {"wavenet_a1_standard.nam",
+            std::string(rtconv_plugin_binary::wavenet_a1_standard_nam,
+                        static_cast<std::size_t>(rtconv_plugin_binary::wavenet_a1_standard_namSize))};
+}
+
+} // namespace rtconv_plugin
