@@ -13,7 +13,11 @@ template <class T> void ConvStream<T>::prepare(const ConvPlan& plan, std::size_t
     plan_ = &plan;
     kernels(); // the first use detects the CPU and allocates: never let it be process()
     const ConvGeometry& g = plan.geometry;
-    history_.prepare(g.in_channels, (g.kernel_size - 1) * g.dilation);
+    const std::size_t history = (g.kernel_size - 1) * g.dilation;
+    // Blocks this short all run on the frame kernel, which reads a frame-major history best.
+    const bool frame_major = history > 0 && max_frames < kFrameKernelMaxFrames;
+    history_.prepare(g.in_channels, frame_major ? 0 : history);
+    frame_history_.prepare(g.in_channels, frame_major ? history : 0, frame_major ? max_frames : 0);
     taps_.resize(g.kernel_size);
     offsets_.resize(g.kernel_size);
     starts_.resize(g.kernel_size);
@@ -68,7 +72,7 @@ void ConvStream<T>::finish_frames(std::size_t a, std::size_t b, T* out, std::siz
 template <class T>
 template <class Source>
 void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_t ld_out,
-                                const ConvEpilogue<T>& epilogue, Source&& source)
+                                const ConvEpilogue<T>& epilogue, std::size_t x_step, Source&& source)
 {
     const ConvGeometry& g = plan_->geometry;
     const PackedWeights<T>& w = plan_->weights<T>();
@@ -96,7 +100,7 @@ void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_
             args.cin = cin;
             args.taps = taps_.data();
             args.num_taps = taps_.size();
-            args.x_step = 1;
+            args.x_step = x_step;
             args.bias = w.frame_bias.empty() ? nullptr : w.frame_bias.data() + grp * w.frame_stride;
             args.activation = gated ? nullptr : activation;
             if (!gated) { // else finish_frames() applies both halves, then the epilogue
@@ -130,10 +134,34 @@ void ConvStream<T>::run_segment(std::size_t a, std::size_t b, T* out, std::size_
 }
 
 template <class T>
+void ConvStream<T>::process_frames(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n,
+                                   const ConvEpilogue<T>& epilogue)
+{
+    frame_history_.write(in, ld_in, n);
+    // Block frame t is n - t frames old now; tap k reads the frame offsets_[k] older still.
+    for (std::size_t a = 0; a < n;) {
+        std::size_t b = n;
+        for (std::size_t k = 0; k < offsets_.size(); ++k) {
+            starts_[k] = frame_history_.position_of_age(n - a + offsets_[k]);
+            b = std::min(b, a + frame_history_.run_from(starts_[k]));
+        }
+        run_segment(a, b, out, ld_out, epilogue, frame_history_.stride(),
+                    [&](std::size_t row, std::size_t k, std::size_t) {
+                        return std::pair<const T*, std::size_t>{frame_history_.frame(starts_[k]) + row, 1};
+                    });
+        a = b;
+    }
+}
+
+template <class T>
 void ConvStream<T>::process(const T* in, std::size_t ld_in, T* out, std::size_t ld_out, std::size_t n,
                             const ConvEpilogue<T>& epilogue)
 {
     if (n == 0) return;
+    if (frame_history_.allocated() > 0) {
+        process_frames(in, ld_in, out, ld_out, n, epilogue);
+        return;
+    }
     const std::size_t frames = history_.frames();
     if (frames > 0 && frames <= n) {
         // A history no longer than the block: stage it in front of a copy of the block, so every
@@ -143,13 +171,13 @@ void ConvStream<T>::process(const T* in, std::size_t ld_in, T* out, std::size_t 
             history_.copy_oldest_first(c, staged_.row(c));
             std::copy_n(in + c * ld_in, n, staged_.row(c) + frames);
         }
-        run_segment(0, n, out, ld_out, epilogue, [&](std::size_t row, std::size_t k, std::size_t) {
+        run_segment(0, n, out, ld_out, epilogue, 1, [&](std::size_t row, std::size_t k, std::size_t) {
             return std::pair<const T*, std::size_t>{staged_.row(row) + frames - offsets_[k], staged_.ld};
         });
     } else {
         const std::size_t cuts = segment_cuts(n);
         for (std::size_t s = 0; s + 1 < cuts; ++s)
-            run_segment(cuts_[s], cuts_[s + 1], out, ld_out, epilogue, [&](std::size_t row, std::size_t k, std::size_t a) {
+            run_segment(cuts_[s], cuts_[s + 1], out, ld_out, epilogue, 1, [&](std::size_t row, std::size_t k, std::size_t a) {
                 const std::size_t o = offsets_[k];
                 if (a >= o) return std::pair<const T*, std::size_t>{in + row * ld_in + (a - o), ld_in};
                 std::size_t p = starts_[k] + a;

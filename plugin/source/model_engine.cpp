@@ -45,13 +45,14 @@ rtconv::ModelStream checked_stream(const rtconv::Sequential& model, const std::s
 } // namespace
 
 ModelEngine::ModelEngine(ModelSource source, const HostSpec& spec)
-    : source_(std::move(source)), stream_([this] {
-          const rtconv::Sequential model = parse_model(source_);
-          rtconv::ModelStream stream = checked_stream(model, source_.name);
-          description_ = {source_.name, describe_architecture(model, stream), model.metadata().sample_rate};
-          return stream;
-      }())
+    : ModelEngine(std::move(source), parse_model(source), spec)
 {
+}
+
+ModelEngine::ModelEngine(ModelSource&& source, const rtconv::Sequential& model, const HostSpec& spec)
+    : source_(std::move(source)), stream_(checked_stream(model, source_.name))
+{
+    description_ = {source_.name, describe_architecture(model, stream_), model.metadata().sample_rate};
     const double model_rate = description_.model_rate.value_or(spec.sample_rate);
     std::size_t model_block = spec.max_block_size;
     if (model_rate != spec.sample_rate) {
@@ -60,7 +61,7 @@ ModelEngine::ModelEngine(ModelSource source, const HostSpec& spec)
     }
     stream_.prepare({.sample_rate = model_rate, .max_block_size = model_block, .channels = spec.channels});
     // Every file format the plug-in reads that asks for prewarming (NAM) gets it, as `rtconv render` does.
-    if (parse_model(source_).metadata().prewarm) stream_.prewarm();
+    if (model.metadata().prewarm) stream_.prewarm();
     latency_ = (bridge_ ? bridge_->latency() : 0) +
                static_cast<std::size_t>(std::llround(double(stream_.latency()) * spec.sample_rate / model_rate));
     if (latency_ > max_latency)

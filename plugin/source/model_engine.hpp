@@ -50,6 +50,8 @@ public:
     bool resampling() const { return bridge_.has_value(); }
 
 private:
+    /// `source` is only read until `model`, parsed from it, is built into the stream.
+    ModelEngine(ModelSource&& source, const rtconv::Sequential& model, const HostSpec& spec);
     void run_model(const float* const* in, float* const* out, std::size_t n) noexcept;
 
     ModelSource source_;
