@@ -106,6 +106,7 @@ TEST_CASE("NAM models match NAM core's renders", "[wavenet][nam]")
             const auto x = read_mono_wav(kExamples + "/audio/" + c.input);
             const auto reference = read_mono_wav(kFixtures + "/reference/" + c.output);
             SECTION("block 64") { require_match(stream_blocks_of(model, x, c.prewarm, 64), reference); }
+            SECTION("block 1") { require_match(stream_blocks_of(model, x, c.prewarm, 1), reference); }
             SECTION("random blocks") { require_match(stream_random_blocks(model, x, c.prewarm), reference); }
             if (!c.prewarm)
                 SECTION("whole sequence") { require_match(whole_sequence(model, x), reference); }
@@ -133,6 +134,7 @@ TEST_CASE("WaveNetVA models match WaveNetVA's renders", "[wavenet][wavenetva]")
             const auto reference =
                 read_mono_wav(kFixtures + "/reference/wavenetva/" + std::string(name) + "__sweep_2s_44k1__b64.wav");
             SECTION("block 64") { require_match(stream_blocks_of(model, x, false, 64), reference); }
+            SECTION("block 3") { require_match(stream_blocks_of(model, x, false, 3), reference); }
             SECTION("random blocks") { require_match(stream_random_blocks(model, x, false), reference); }
             SECTION("whole sequence") { require_match(whole_sequence(model, x), reference); }
         }
