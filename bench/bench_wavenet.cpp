@@ -1,7 +1,8 @@
 // WaveNet models as a plugin runs them: NAM's standard WaveNet at 48 kHz, the WaveNetVA models at
 // 44.1 kHz, and a plain stack of ten 16-channel causal tanh layers (kernel 3, dilations 1..512)
 // with 1x1 residual paths, streamed block by block, single thread, float32, against this core's
-// FMA peak measured in the same run.
+// FMA peak measured in the same run; then the cost of a tail decaying through the denormal range
+// against noise.
 //
 //   rtconv_bench_wavenet [--seconds S] [--arch NAME] [--blocks 1,64,512]
 #include "bench_timing.hpp"
@@ -67,8 +68,13 @@ std::vector<std::size_t> parse_blocks(const char* text)
     return blocks;
 }
 
-/// Seconds to stream one second of noise in blocks of `block` (best of repeats).
-double stream_seconds(const rtconv::Sequential& model, double sample_rate, std::size_t block, double seconds)
+enum class Input { noise, denormal_tail };
+
+/// Seconds to stream one second of input in blocks of `block` (best of repeats). The denormal
+/// tail is noise 1e-36 below full scale decaying into silence: it crosses the denormal range
+/// (below 1.2e-38) within the first tenth of a second.
+double stream_seconds(const rtconv::Sequential& model, double sample_rate, std::size_t block, double seconds,
+                      Input input = Input::noise)
 {
     rtconv::ModelStream stream(model);
     stream.prepare({sample_rate, block, 1});
@@ -76,7 +82,11 @@ double stream_seconds(const rtconv::Sequential& model, double sample_rate, std::
     std::vector<float> x(frames), y(frames);
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> noise(-0.5f, 0.5f);
-    for (float& v : x) v = noise(rng);
+    float scale = input == Input::noise ? 1.0f : 1e-36f;
+    for (float& v : x) {
+        v = scale * noise(rng);
+        if (input == Input::denormal_tail) scale *= 0.999f;
+    }
     return best_seconds(
                [&] {
                    for (std::size_t i = 0; i < frames; i += block) {
@@ -118,6 +128,11 @@ int main(int argc, char** argv)
                             gmacs, 100.0 * gmacs * 1e9 / peak);
             }
         }
+        // Denormals are flushed while a stream processes: a tail into silence costs what noise does.
+        const rtconv::Sequential nam = load(kModels[0]);
+        const double noise = stream_seconds(nam, 48000.0, 64, seconds, Input::noise);
+        const double tail = stream_seconds(nam, 48000.0, 64, seconds, Input::denormal_tail);
+        std::printf("\n%s, block 64: denormal tail / noise time = %.3f\n", kModels[0].name, tail / noise);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "rtconv_bench_wavenet: %s\n", e.what());
         return 1;
