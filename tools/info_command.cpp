@@ -55,7 +55,14 @@ std::vector<Row> layer_rows(const Sequential& model)
         const std::string output = model.input_shape() ? shape_to_string(shape) : "?";
         const std::string params = layer->built() ? std::to_string(layer->count_params()) : "?";
         if (!g) {
-            rows.push_back({layer->name(), layer->class_name(), "", "", "", "", "", "", output, params});
+            // Dense's units and the activation of Dense and Activation layers, from their Keras config.
+            const nlohmann::json config = layer->get_config();
+            const auto units = config.find("units");
+            const auto activation = config.find("activation");
+            rows.push_back({layer->name(), layer->class_name(),
+                            units != config.end() ? units->dump() : "", "", "", "", "",
+                            activation != config.end() && activation->is_string() ? activation->get<std::string>() : "",
+                            output, params});
             continue;
         }
         rows.push_back({layer->name(), layer->class_name(), std::to_string(g->filters), std::to_string(g->kernel_size),
