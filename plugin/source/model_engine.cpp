@@ -2,7 +2,6 @@
 
 #include <rtconv/error.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -11,7 +10,7 @@ namespace rtconv_plugin {
 
 namespace {
 
-/// "NAM 0.5.0 · WaveNet · 13,802 parameters · receptive field 4093": the layers by kind, with
+/// "nam 0.5.0 · WaveNet · 13801 parameters · receptive field 4093": the layers by kind, with
 /// counts when a kind repeats.
 std::string describe_architecture(const rtconv::Sequential& model, const rtconv::ModelStream& stream)
 {
@@ -22,7 +21,11 @@ std::string describe_architecture(const rtconv::Sequential& model, const rtconv:
     for (const auto& layer : model.layers())
         if (kinds[layer->class_name()]++ == 0) order.push_back(layer->class_name());
     text += " ·";
-    for (const auto& kind : order) text += " " + (kinds[kind] > 1 ? std::to_string(kinds[kind]) + "× " : "") + kind;
+    for (const auto& kind : order) {
+        text += ' ';
+        if (kinds[kind] > 1) text += std::to_string(kinds[kind]) + "× ";
+        text += kind;
+    }
     text += " · " + std::to_string(model.count_params()) + " parameters · receptive field " +
             std::to_string(stream.receptive_field());
     return text;
@@ -44,15 +47,15 @@ rtconv::ModelStream checked_stream(const rtconv::Sequential& model, const std::s
 
 } // namespace
 
-ModelEngine::ModelEngine(ModelSource source, const HostSpec& spec)
-    : ModelEngine(std::move(source), parse_model(source), spec)
+ModelEngine::ModelEngine(const ModelSource& source, const HostSpec& spec)
+    : ModelEngine(source, parse_model(source), spec)
 {
 }
 
-ModelEngine::ModelEngine(ModelSource&& source, const rtconv::Sequential& model, const HostSpec& spec)
-    : source_(std::move(source)), stream_(checked_stream(model, source_.name))
+ModelEngine::ModelEngine(const ModelSource& source, const rtconv::Sequential& model, const HostSpec& spec)
+    : stream_(checked_stream(model, source.name))
 {
-    description_ = {source_.name, describe_architecture(model, stream_), model.metadata().sample_rate};
+    description_ = {source.name, describe_architecture(model, stream_), model.metadata().sample_rate};
     const double model_rate = description_.model_rate.value_or(spec.sample_rate);
     std::size_t model_block = spec.max_block_size;
     if (model_rate != spec.sample_rate) {
@@ -65,7 +68,7 @@ ModelEngine::ModelEngine(ModelSource&& source, const rtconv::Sequential& model, 
     latency_ = (bridge_ ? bridge_->latency() : 0) +
                static_cast<std::size_t>(std::llround(double(stream_.latency()) * spec.sample_rate / model_rate));
     if (latency_ > max_latency)
-        throw rtconv::Error(source_.name + ": the model's latency of " + std::to_string(latency_) +
+        throw rtconv::Error(source.name + ": the model's latency of " + std::to_string(latency_) +
                             " frames is more than the plug-in's " + std::to_string(max_latency));
     model_out_.assign(spec.channels, std::vector<float>(model_block));
     for (auto& channel : model_out_) model_out_pointers_.push_back(channel.data());

@@ -2,7 +2,8 @@
 // One loaded model, prepared to run at the host's rate: the model's stream (one state per audio
 // channel, so a mono model runs dual-mono), resampled through a RateBridge when the model
 // states a rate other than the host's. Built, prepared and prewarmed off the audio thread;
-// process() never allocates, locks or throws.
+// process() never locks or throws and allocates nothing of its own (whether libsoxr's internal
+// buffers still grow in the first resampled blocks is not measured yet).
 #include "model_source.hpp"
 #include "rate_bridge.hpp"
 
@@ -19,8 +20,6 @@ struct HostSpec {
     double sample_rate = 48000.0;
     std::size_t max_block_size = 512;
     std::size_t channels = 2;
-
-    bool operator==(const HostSpec&) const = default;
 };
 
 /// What the editor shows about a model.
@@ -38,23 +37,20 @@ public:
     /// Parses, builds, prepares and prewarms. Throws rtconv::Error with the loader's message, or
     /// naming what the plug-in cannot run (models that are not one channel in and one out at a
     /// single rate, latencies beyond max_latency).
-    ModelEngine(ModelSource source, const HostSpec& spec);
+    ModelEngine(const ModelSource& source, const HostSpec& spec);
 
     /// io[ch]: n <= max_block_size frames of each of the spec's channels, processed in place.
     void process(float* const* io, std::size_t n) noexcept;
 
     /// Host frames by which the output trails the input: resampling plus the model's own latency.
     std::size_t latency() const { return latency_; }
-    const ModelSource& source() const { return source_; }
     const ModelDescription& description() const { return description_; }
-    bool resampling() const { return bridge_.has_value(); }
 
 private:
-    /// `source` is only read until `model`, parsed from it, is built into the stream.
-    ModelEngine(ModelSource&& source, const rtconv::Sequential& model, const HostSpec& spec);
+    /// The public constructor's work, on the model parsed from `source`.
+    ModelEngine(const ModelSource& source, const rtconv::Sequential& model, const HostSpec& spec);
     void run_model(const float* const* in, float* const* out, std::size_t n) noexcept;
 
-    ModelSource source_;
     ModelDescription description_;
     rtconv::ModelStream stream_;
     std::optional<RateBridge> bridge_;

@@ -10,8 +10,6 @@ namespace rtconv_plugin {
 struct ModelSource {
     std::string name;  ///< the file's name, shown in the editor and used in error messages
     std::string bytes; ///< the file's content
-
-    bool operator==(const ModelSource&) const = default;
 };
 
 /// Any model file rtconv reads (native Keras JSON, NAM, WaveNetVA, RTNeural). Throws

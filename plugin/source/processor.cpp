@@ -1,5 +1,7 @@
 #include "processor.hpp"
 
+#include "editor.hpp"
+
 #include <algorithm>
 #include <array>
 #include <exception>
@@ -73,28 +75,38 @@ void Processor::prepareToPlay(double sample_rate, int max_block_size)
         gain->setRampDurationSeconds(gain_ramp_seconds);
     }
     mixer_.prepare(process_spec);
+    load_measurer_.reset(sample_rate, max_block_size);
     mixer_latency_ = 0;
     mixer_.setWetLatency(0.f);
     {
         const std::scoped_lock lock(build_mutex_);
         host_spec_ = spec;
-        install_locked(model_source_);
+        // The engine running now was built for the old spec and must not meet the new one's blocks:
+        // a model that cannot run at the new rate (its latency grows with it) gives way to the default.
+        if (!install_locked(model_source_)) {
+            const std::string error = load_error_;
+            install_locked(default_model_source());
+            load_error_ = error + " (the compiled-in model plays instead)";
+        }
     }
     snap_to_parameters_ = true;
 }
 
 void Processor::releaseResources() {}
 
-void Processor::install_locked(ModelSource source)
+bool Processor::install_locked(ModelSource source)
 {
     try {
         auto engine = std::make_unique<ModelEngine>(source, host_spec_.value_or(HostSpec{}));
         setLatencySamples(static_cast<int>(engine->latency()));
+        model_description_ = engine->description();
         slot_.offer(std::move(engine));
         model_source_ = std::move(source);
         load_error_.clear();
+        return true;
     } catch (const std::exception& e) {
         load_error_ = e.what();
+        return false;
     }
 }
 
@@ -112,10 +124,10 @@ void Processor::load_model_file(const juce::File& file)
     });
 }
 
-std::string Processor::load_error() const
+Processor::Status Processor::status() const
 {
     const std::scoped_lock lock(build_mutex_);
-    return load_error_;
+    return {model_description_, host_spec_, load_error_};
 }
 
 void Processor::timerCallback()
@@ -135,6 +147,7 @@ void Processor::update_smoothed_targets() noexcept
 void Processor::processBlock(juce::AudioBuffer<float>& buffer, juce::MidiBuffer&)
 {
     const juce::ScopedNoDenormals no_denormals;
+    const juce::AudioProcessLoadMeasurer::ScopedTimer load_timer(load_measurer_, buffer.getNumSamples());
     ModelEngine* const engine = slot_.acquire();
     if (engine == nullptr) { // only when even the compiled-in model failed to build
         buffer.clear();
@@ -201,7 +214,7 @@ void Processor::setStateInformation(const void* data, int size)
 
 juce::AudioProcessorEditor* Processor::createEditor()
 {
-    return new juce::GenericAudioProcessorEditor(*this);
+    return new Editor(*this);
 }
 
 } // namespace rtconv_plugin

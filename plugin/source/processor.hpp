@@ -53,17 +53,26 @@ public:
 
     juce::AudioProcessorParameter* getBypassParameter() const override { return bypass_; }
 
+    /// What the editor shows: the model of record, the host's spec, the last load's error.
+    struct Status {
+        ModelDescription model;
+        std::optional<HostSpec> host;
+        std::string load_error; ///< empty when the last load succeeded
+    };
+
     /// Reads and installs a model file on the loader thread; a file that fails to load leaves the
-    /// current model playing and its message in load_error().
+    /// current model playing and its message in status().load_error.
     void load_model_file(const juce::File& file);
-    /// The last load's error message; empty when it succeeded.
-    std::string load_error() const;
+    Status status() const;
+    /// Processing time over the duration of the audio processed, smoothed (1 = all of it).
+    double cpu_load() const { return load_measurer_.getLoadAsProportion(); }
+    juce::AudioProcessorValueTreeState& parameters() { return parameters_; }
 
 private:
     /// Builds an engine for `source` at the host's spec (a default one before prepareToPlay) and
     /// offers it to the audio thread; the model of record changes only when the build succeeds.
-    /// The caller holds build_mutex_.
-    void install_locked(ModelSource source);
+    /// The caller holds build_mutex_. False when the build failed (the message is in load_error_).
+    bool install_locked(ModelSource source);
     void process_chunk(juce::dsp::AudioBlock<float> block, ModelEngine& engine) noexcept;
     void update_smoothed_targets() noexcept;
     /// Frees engines the audio thread let go of, on the message thread.
@@ -79,10 +88,13 @@ private:
     /// the model of record, the host's spec and the load error.
     mutable std::mutex build_mutex_;
     ModelSource model_source_;
+    ModelDescription model_description_;
     std::optional<HostSpec> host_spec_;
     std::string load_error_;
     ModelSlot<ModelEngine> slot_;
     juce::ThreadPool loader_{1};
+
+    juce::AudioProcessLoadMeasurer load_measurer_;
 
     // The audio thread's.
     juce::dsp::Gain<float> input_gain_, output_gain_;
