@@ -90,6 +90,8 @@ template <class T> struct ConvKernels {
     /// Runs `iterations` rounds of independent fused multiply-adds on full registers and returns
     /// how many scalar multiply-adds that was: the yardstick for "% of FMA peak".
     std::size_t (*fma_probe)(std::size_t iterations) = nullptr;
+    /// Whether any of n values is NaN or infinite: a stream checks every block it passes.
+    bool (*any_non_finite)(const T* values, std::size_t n) = nullptr;
 };
 
 struct KernelSet {

@@ -14,9 +14,6 @@
 #include "transpose.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <cstdint>
-#include <type_traits>
 #include <cmath>
 
 namespace rtconv {
@@ -35,17 +32,6 @@ template <class T> struct ModelStreamState {
 };
 
 namespace {
-
-/// Whether any of n values is NaN or infinite: an exponent of all ones. Integer operations, so
-/// the loop vectorizes without reassociating floating-point sums.
-template <class T> bool has_non_finite(const T* values, std::size_t n)
-{
-    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    constexpr Bits exponent = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
-    Bits found = 0;
-    for (std::size_t i = 0; i < n; ++i) found |= Bits((std::bit_cast<Bits>(values[i]) & exponent) == exponent);
-    return found != 0;
-}
 
 // Between the caller's frames (channels interleaved) and the engine's channels x time rows.
 template <class T> void deinterleave(const T* frames, std::size_t channels, std::size_t n, Planar<T>& rows)
@@ -322,7 +308,8 @@ template <class T> std::size_t BasicModelStream<T>::process(const T* const* in, 
         for (std::size_t done = 0; done < n;) {
             std::size_t m = std::min(st.max_block, n - done);
             const T* block = in[ch] + done * cin;
-            const bool bad_input = detail::has_non_finite(block, m * cin);
+            const auto any_non_finite = detail::kernels_for<T>().any_non_finite;
+            const bool bad_input = any_non_finite(block, m * cin);
             detail::deinterleave(block, cin, m, lane.buffers[0]);
             done += m;
             for (std::size_t i = 0; i < st.layers.size(); ++i)
@@ -331,7 +318,7 @@ template <class T> std::size_t BasicModelStream<T>::process(const T* const* in, 
             detail::interleave(lane.buffers.back(), cout, m, frames);
             // NaN or infinity, arriving or made inside, would stay in the history for good:
             // this block goes out silent and the lane starts afresh with the next one.
-            if (bad_input || detail::has_non_finite(frames, m * cout)) {
+            if (bad_input || any_non_finite(frames, m * cout)) {
                 std::fill_n(frames, m * cout, T(0));
                 for (auto& layer : lane.layers) layer.reset();
             }

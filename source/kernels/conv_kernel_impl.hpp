@@ -9,6 +9,8 @@
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace rtconv::detail {
 namespace {
@@ -255,12 +257,26 @@ template <class A, class T> std::size_t fma_probe(std::size_t iterations)
     return iterations * chains * B::size;
 }
 
+template <class A, class T> bool any_non_finite(const T* values, std::size_t n)
+{
+    using B = xsimd::batch<T, A>;
+    constexpr std::size_t W = B::size;
+    // |x| <= max is false for NaN and for infinity alike; no early exit, so the loop stays simple.
+    const B largest(std::numeric_limits<T>::max());
+    auto bad = xsimd::batch_bool<T, A>(false);
+    std::size_t i = 0;
+    for (; i + W <= n; i += W) bad = bad | !(xsimd::abs(B::load_unaligned(values + i)) <= largest);
+    bool found = xsimd::any(bad);
+    for (; i < n; ++i) found = found || !(std::abs(values[i]) <= std::numeric_limits<T>::max());
+    return found;
+}
+
 template <class A> KernelSet make_kernel_set(const char* name)
 {
     KernelSet set{};
     set.arch = name;
-    set.f32 = {&conv_kernel<A, float>, &frame_kernel<A, float>, &fma_probe<A, float>};
-    set.f64 = {&conv_kernel<A, double>, &frame_kernel<A, double>, &fma_probe<A, double>};
+    set.f32 = {&conv_kernel<A, float>, &frame_kernel<A, float>, &fma_probe<A, float>, &any_non_finite<A, float>};
+    set.f64 = {&conv_kernel<A, double>, &frame_kernel<A, double>, &fma_probe<A, double>, &any_non_finite<A, double>};
     return set;
 }
 
