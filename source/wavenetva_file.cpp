@@ -166,6 +166,9 @@ Sequential wavenetva_model_from_json(const json& document, const std::string& so
     Sequential model("wavenetva");
     file.run("variables", [&] { model.add(WaveNet(std::move(options))); });
     model.metadata().format = "wavenetva";
+    // The format has no rate field; WaveNetVA's models were trained on 44.1 kHz recordings
+    // (Damskägg et al. 2019), so audio at other rates is resampled to it.
+    model.metadata().sample_rate = 44100.0;
     return model;
 }
 

@@ -130,6 +130,7 @@ TEST_CASE("WaveNetVA models match WaveNetVA's renders", "[wavenet][wavenetva]")
         {
             rtconv::Sequential model = rtconv::load_model(kExamples + "/models/wavenetva/" + std::string(name) + ".json");
             CHECK(model.metadata().format == "wavenetva");
+            CHECK(model.metadata().sample_rate == 44100.0);
             const auto x = read_mono_wav(kExamples + "/audio/sweep_2s_44k1.wav");
             const auto reference =
                 read_mono_wav(kFixtures + "/reference/wavenetva/" + std::string(name) + "__sweep_2s_44k1__b64.wav");
