@@ -312,6 +312,7 @@ static LayerArgs wavenet_layer_args(const WaveNetOptions& o)
     return args;
 }
 
+// Validated before the base class is made: a bad config must fail before anything is allocated.
 WaveNet::WaveNet(WaveNetOptions options)
     : Layer("wave_net", (options.validate(), wavenet_layer_args(options))), options_(std::move(options))
 {
