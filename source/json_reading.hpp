@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -61,6 +62,28 @@ inline std::string string_member(const nlohmann::json& object, const char* key)
 {
     const nlohmann::json* value = find_member(object, key);
     return value && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+/// object[key] when present as a finite number; throws "FIELD: expected a finite number" for
+/// anything else. `prefix` leads the field name in the message ("metadata.").
+inline std::optional<double> optional_finite_number(const nlohmann::json& object, const char* key, const Where& where,
+                                                    const std::string& prefix)
+{
+    const nlohmann::json* value = find_member(object, key);
+    if (!value) return std::nullopt;
+    if (!value->is_number() || !std::isfinite(value->get<double>()))
+        where.fail(prefix + key, "expected a finite number, got " + value->dump());
+    return value->get<double>();
+}
+
+/// object[key] when present as true or false, else `fallback`; throws for any other value.
+inline bool optional_bool(const nlohmann::json& object, const char* key, bool fallback, const Where& where,
+                          const std::string& prefix)
+{
+    const nlohmann::json* value = find_member(object, key);
+    if (!value) return fallback;
+    if (!value->is_boolean()) where.fail(prefix + key, "expected true or false, got " + value->dump());
+    return value->get<bool>();
 }
 
 /// An integer JSON value that fits an int; nullopt for anything else (a float, a string, 2^31):

@@ -361,23 +361,14 @@ ModelMetadata read_metadata(const json& document, const Where& file)
     const json* object = find_member(document, "metadata");
     if (!object) return metadata;
     if (!object->is_object()) file.fail("metadata", "expected an object");
-    const auto number = [&](const char* key) -> std::optional<double> {
-        const json* value = find_member(*object, key);
-        if (!value) return std::nullopt;
-        if (!value->is_number() || !std::isfinite(value->get<double>()))
-            file.fail(std::string("metadata.") + key, "expected a finite number, got " + value->dump());
-        return value->get<double>();
-    };
+    const auto number = [&](const char* key) { return detail::optional_finite_number(*object, key, file, "metadata."); };
     metadata.sample_rate = number("sample_rate");
     if (metadata.sample_rate && !(*metadata.sample_rate > 0))
         file.fail("metadata.sample_rate", "expected a positive number");
     metadata.loudness = number("loudness");
     metadata.input_level_dbu = number("input_level_dbu");
     metadata.output_level_dbu = number("output_level_dbu");
-    if (const json* prewarm = find_member(*object, "prewarm")) {
-        if (!prewarm->is_boolean()) file.fail("metadata.prewarm", "expected true or false, got " + prewarm->dump());
-        metadata.prewarm = prewarm->get<bool>();
-    }
+    metadata.prewarm = detail::optional_bool(*object, "prewarm", false, file, "metadata.");
     return metadata;
 }
 

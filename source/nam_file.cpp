@@ -27,14 +27,6 @@ int integer(const json& object, const char* key, const Where& where, const std::
     return *result;
 }
 
-bool boolean(const json& object, const char* key, bool fallback, const Where& where, const std::string& field)
-{
-    const json* value = find_member(object, key);
-    if (!value) return fallback;
-    if (!value->is_boolean()) where.fail(field + key, "expected true or false, got " + value->dump());
-    return value->get<bool>();
-}
-
 /// A key that is one value for every layer or a list of one per layer.
 const json& per_layer(const json& value, std::size_t layer, std::size_t layers, const Where& where,
                       const std::string& field)
@@ -57,7 +49,7 @@ void refuse_unsupported(const json& array, const Where& where, const std::string
                             "activation_pre_film", "activation_post_film", "layer1x1_post_film", "head1x1_post_film"}) {
         const json* film = find_member(array, key);
         if (!film || (film->is_boolean() && !film->get<bool>())) continue;
-        if (film->is_object() && !boolean(*film, "active", true, where, field + key + ".")) continue;
+        if (film->is_object() && !optional_bool(*film, "active", true, where, field + key + ".")) continue;
         where.fail(field + key, "FiLM conditioning is not supported by rtconv");
     }
     if (find_member(array, "slimmable")) where.fail(field + "slimmable", "slimmable WaveNets are not supported by rtconv");
@@ -85,19 +77,19 @@ WaveNetArrayOptions array_options(const json& array, const Where& where, const s
     if (const json* head = find_member(array, "head")) {
         o.head = WaveNetHeadOptions{integer(*head, "out_channels", where, f + "head."),
                                     integer(*head, "kernel_size", where, f + "head."),
-                                    boolean(*head, "bias", false, where, f + "head.")};
+                                    optional_bool(*head, "bias", false, where, f + "head.")};
         if (!find_member(*head, "bias")) where.fail(f + "head.bias", "missing");
     } else {
-        o.head = WaveNetHeadOptions{integer(array, "head_size", where, f), 1, boolean(array, "head_bias", false, where, f)};
+        o.head = WaveNetHeadOptions{integer(array, "head_size", where, f), 1, optional_bool(array, "head_bias", false, where, f)};
         if (!find_member(array, "head_bias")) where.fail(f + "head_bias", "missing");
     }
 
     if (const json* layer1x1 = find_member(array, "layer1x1")) {
-        o.layer1x1 = boolean(*layer1x1, "active", true, where, f + "layer1x1.");
+        o.layer1x1 = optional_bool(*layer1x1, "active", true, where, f + "layer1x1.");
         if (const json* groups = find_member(*layer1x1, "groups"); groups && *groups != 1)
             where.fail(f + "layer1x1.groups", "grouped convolutions are not supported by rtconv, got " + groups->dump());
     }
-    if (const json* head1x1 = find_member(array, "head1x1"); head1x1 && boolean(*head1x1, "active", false, where, f + "head1x1.")) {
+    if (const json* head1x1 = find_member(array, "head1x1"); head1x1 && optional_bool(*head1x1, "active", false, where, f + "head1x1.")) {
         o.head1x1_channels = integer(*head1x1, "out_channels", where, f + "head1x1.");
         if (const json* groups = find_member(*head1x1, "groups"); groups && *groups != 1)
             where.fail(f + "head1x1.groups", "grouped convolutions are not supported by rtconv, got " + groups->dump());
@@ -114,7 +106,7 @@ WaveNetArrayOptions array_options(const json& array, const Where& where, const s
     const json* activations = find_member(array, "activation");
     if (!activations) where.fail(f + "activation", "missing");
     const json* gating_modes = find_member(array, "gating_mode");
-    const bool legacy_gated = boolean(array, "gated", false, where, f);
+    const bool legacy_gated = optional_bool(array, "gated", false, where, f);
     const json* secondary = find_member(array, "secondary_activation");
 
     for (std::size_t l = 0; l < layers; ++l) {
@@ -237,15 +229,6 @@ void check_version(const json& document, const Where& file, ModelMetadata& metad
     metadata.version = version;
 }
 
-std::optional<double> optional_number(const json& object, const char* key, const Where& file, const std::string& field)
-{
-    const json* value = find_member(object, key);
-    if (!value) return std::nullopt;
-    if (!value->is_number() || !std::isfinite(value->get<double>()))
-        file.fail(field + key, "expected a finite number, got " + value->dump());
-    return value->get<double>();
-}
-
 } // namespace
 
 Sequential nam_model_from_json(const json& document, const std::string& source)
@@ -293,9 +276,9 @@ Sequential nam_model_from_json(const json& document, const std::string& source)
         metadata.sample_rate = 48000.0; // NAM trained only at 48 kHz before files recorded the rate
     }
     if (const json* meta = find_member(document, "metadata")) {
-        metadata.loudness = optional_number(*meta, "loudness", file, "metadata.");
-        metadata.input_level_dbu = optional_number(*meta, "input_level_dbu", file, "metadata.");
-        metadata.output_level_dbu = optional_number(*meta, "output_level_dbu", file, "metadata.");
+        metadata.loudness = optional_finite_number(*meta, "loudness", file, "metadata.");
+        metadata.input_level_dbu = optional_finite_number(*meta, "input_level_dbu", file, "metadata.");
+        metadata.output_level_dbu = optional_finite_number(*meta, "output_level_dbu", file, "metadata.");
     }
 
     Sequential model("nam");
