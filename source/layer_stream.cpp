@@ -6,15 +6,7 @@ namespace rtconv::detail {
 
 std::size_t StreamLayer::history_span() const
 {
-    if (wavenet) {
-        std::size_t span = 0;
-        for (const auto& array : wavenet->arrays) {
-            for (const auto& layer : array.layers)
-                span += (layer.conv.geometry.kernel_size - 1) * layer.conv.geometry.dilation;
-            if (array.head) span += array.head->geometry.kernel_size - 1;
-        }
-        return span;
-    }
+    if (wavenet) return wavenet->history_span;
     const auto& g = phases.front().geometry;
     return (g.kernel_size - 1) * g.dilation;
 }

@@ -75,6 +75,7 @@ WaveNetPlan WaveNetPlan::make(const WaveNet& wavenet, DType dtype)
     WaveNetPlan plan;
     plan.input_channels = wavenet.input_channels();
     plan.output_channels = wavenet.output_channels();
+    plan.history_span = wavenet.receptive_field() - 1;
     VariableCursor weights(wavenet, dtype);
     for (std::size_t a = 0; a < o.arrays.size(); ++a) {
         const WaveNetArrayOptions& ao = o.arrays[a];

@@ -35,6 +35,7 @@ struct WaveNetArrayPlan {
 struct WaveNetPlan {
     std::vector<WaveNetArrayPlan> arrays;
     std::size_t input_channels = 0, output_channels = 0;
+    std::size_t history_span = 0; ///< input frames before the newest that an output reads (WaveNet::receptive_field() - 1)
     /// head_scale when the last array has no head conv to fold it into, else 1.
     double output_scale = 1.0;
 
