@@ -466,11 +466,9 @@ Sequential model_from_json(const json& document, const std::string& source)
     return detail::keras_model_from_json(document, source);
 }
 
-Sequential load_model(const std::filesystem::path& path)
+Sequential model_from_bytes(std::string_view text, const std::string& source)
 {
-    const std::string source = path.string();
-    const std::string text = detail::read_file(path);
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
         throw Error(source + ": not valid JSON: the file is empty");
     json document;
     try {
@@ -479,6 +477,11 @@ Sequential load_model(const std::filesystem::path& path)
         throw Error(source + ": not valid JSON: " + detail::json_message(e));
     }
     return model_from_json(document, source);
+}
+
+Sequential load_model(const std::filesystem::path& path)
+{
+    return model_from_bytes(detail::read_file(path), path.string());
 }
 
 json model_to_json(const Sequential& model)

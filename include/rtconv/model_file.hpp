@@ -7,13 +7,16 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace rtconv {
 
 /// Reads a model file. Throws rtconv::Error naming the file, the layer and the field on any
 /// problem; nothing is returned half-built.
 Sequential load_model(const std::filesystem::path& path);
-/// The same from parsed JSON; `source` names the origin in error messages.
+/// The same from a file's contents; `source` names the origin in error messages.
+Sequential model_from_bytes(std::string_view text, const std::string& source);
+/// The same from parsed JSON.
 Sequential model_from_json(const nlohmann::json& document, const std::string& source);
 
 /// Keras 3 form (InputLayer first when the input shape is known) plus "weights".

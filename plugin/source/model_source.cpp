@@ -5,19 +5,11 @@
 #include <rtconv/error.hpp>
 #include <rtconv/model_file.hpp>
 
-#include <nlohmann/json.hpp>
-
 namespace rtconv_plugin {
 
 rtconv::Sequential parse_model(const ModelSource& source)
 {
-    nlohmann::json document;
-    try {
-        document = nlohmann::json::parse(source.bytes);
-    } catch (const nlohmann::json::exception& e) {
-        throw rtconv::Error(source.name + ": not valid JSON: " + e.what());
-    }
-    return rtconv::model_from_json(document, source.name);
+    return rtconv::model_from_bytes(source.bytes, source.name);
 }
 
 ModelSource default_model_source()
