@@ -2,9 +2,11 @@
 
 #include <rtconv/error.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <numeric>
 
 namespace rtconv_plugin {
 
@@ -72,6 +74,25 @@ ModelEngine::ModelEngine(const ModelSource& source, const rtconv::Sequential& mo
                             " frames is more than the plug-in's " + std::to_string(max_latency));
     model_out_.assign(spec.channels, std::vector<float>(model_block));
     for (auto& channel : model_out_) model_out_pointers_.push_back(channel.data());
+    if (bridge_) warm_up(spec, model_rate);
+}
+
+void ModelEngine::warm_up(const HostSpec& spec, double model_rate)
+{
+    // A whole number of the rates' common periods: libsoxr's polyphase filters then stand at the
+    // phase they start at, so the output is the fresh engine's, only later.
+    const auto host_rate = std::max(1LL, std::llround(spec.sample_rate));
+    const auto inner_rate = std::max(1LL, std::llround(model_rate));
+    const auto period = static_cast<std::size_t>(host_rate / std::gcd(host_rate, inner_rate));
+    const auto second = static_cast<std::size_t>(host_rate);
+    const std::size_t frames = (second + period - 1) / period * period;
+    std::vector<std::vector<float>> audio(spec.channels, std::vector<float>(spec.max_block_size));
+    std::vector<float*> io;
+    for (auto& channel : audio) io.push_back(channel.data());
+    for (std::size_t played = 0; played < frames; played += spec.max_block_size) {
+        for (auto& channel : audio) std::fill(channel.begin(), channel.end(), 0.f);
+        process(io.data(), std::min(spec.max_block_size, frames - played));
+    }
 }
 
 void ModelEngine::run_model(const float* const* in, float* const* out, std::size_t n) noexcept

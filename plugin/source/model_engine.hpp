@@ -2,8 +2,8 @@
 // One loaded model, prepared to run at the host's rate: the model's stream (one state per audio
 // channel, so a mono model runs dual-mono), resampled through a RateBridge when the model
 // states a rate other than the host's. Built, prepared and prewarmed off the audio thread;
-// process() never locks or throws and allocates nothing of its own (whether libsoxr's internal
-// buffers still grow in the first resampled blocks is not measured yet).
+// process() never locks, throws or allocates (plugin/tests/processor_test.cpp runs it under
+// RealtimeSanitizer).
 #include "model_source.hpp"
 #include "rate_bridge.hpp"
 
@@ -50,6 +50,12 @@ private:
     /// The public constructor's work, on the model parsed from `source`.
     ModelEngine(const ModelSource& source, const rtconv::Sequential& model, const HostSpec& spec);
     void run_model(const float* const* in, float* const* out, std::size_t n) noexcept;
+    /// libsoxr grows its buffers in its first calls (a realloc RealtimeSanitizer caught), so a
+    /// resampling engine plays a second of silence here, off the audio thread, in the host's
+    /// largest blocks. It then stands where it would had the host played that silence first:
+    /// for a model that starts in the steady state of silence (prewarmed, as NAM's are), exactly
+    /// as fresh; a model that starts from zero history has seen a second of silence instead.
+    void warm_up(const HostSpec& spec, double model_rate);
 
     ModelDescription description_;
     rtconv::ModelStream stream_;

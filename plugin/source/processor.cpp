@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <exception>
 
 namespace rtconv_plugin {
@@ -11,6 +12,7 @@ namespace rtconv_plugin {
 namespace {
 
 constexpr double gain_ramp_seconds = 0.02;
+constexpr double crossfade_seconds = 0.02;
 constexpr std::size_t max_channels = 2;
 
 namespace state_ids {
@@ -33,6 +35,14 @@ juce::AudioProcessorValueTreeState::ParameterLayout parameter_layout()
                                                            juce::AudioParameterFloatAttributes().withLabel("%")));
     layout.add(std::make_unique<juce::AudioParameterBool>(juce::ParameterID{parameter_ids::bypass, 1}, "Bypass", false));
     return layout;
+}
+
+/// Runs `engine` in place on `block` (at most max_channels channels).
+void run(ModelEngine& engine, const juce::dsp::AudioBlock<float>& block) noexcept
+{
+    std::array<float*, max_channels> io{};
+    for (std::size_t ch = 0; ch < block.getNumChannels(); ++ch) io[ch] = block.getChannelPointer(ch);
+    engine.process(io.data(), block.getNumSamples());
 }
 
 } // namespace
@@ -78,6 +88,8 @@ void Processor::prepareToPlay(double sample_rate, int max_block_size)
     load_measurer_.reset(sample_rate, max_block_size);
     mixer_latency_ = 0;
     mixer_.setWetLatency(0.f);
+    outgoing_audio_.setSize(static_cast<int>(spec.channels), max_block_size);
+    crossfade_frames_ = static_cast<std::ptrdiff_t>(std::max(1.0, crossfade_seconds * sample_rate));
     {
         const std::scoped_lock lock(build_mutex_);
         host_spec_ = spec;
@@ -88,6 +100,7 @@ void Processor::prepareToPlay(double sample_rate, int max_block_size)
             install_locked(default_model_source());
             load_error_ = error + " (the compiled-in model plays instead)";
         }
+        slot_.switch_now();
     }
     snap_to_parameters_ = true;
 }
@@ -148,8 +161,14 @@ void Processor::processBlock(juce::AudioBuffer<float>& buffer, juce::MidiBuffer&
 {
     const juce::ScopedNoDenormals no_denormals;
     const juce::AudioProcessLoadMeasurer::ScopedTimer load_timer(load_measurer_, buffer.getNumSamples());
-    ModelEngine* const engine = slot_.acquire();
-    if (engine == nullptr) { // only when even the compiled-in model failed to build
+    const auto channels = static_cast<std::size_t>(getTotalNumOutputChannels());
+    if (slot_.pick_up())
+        // The new model's output carries the input only after its latency: the fade starts then.
+        crossfade_position_ = -static_cast<std::ptrdiff_t>(slot_.current()->latency());
+    ModelEngine* const engine = slot_.current();
+    // Silence before prepareToPlay, with fewer channels than the layout, or when even the
+    // compiled-in model failed to build.
+    if (max_block_size_ == 0 || static_cast<std::size_t>(buffer.getNumChannels()) < channels || engine == nullptr) {
         buffer.clear();
         return;
     }
@@ -163,23 +182,45 @@ void Processor::processBlock(juce::AudioBuffer<float>& buffer, juce::MidiBuffer&
         output_gain_.reset();
         mixer_.reset();
     }
-    const auto channels = static_cast<std::size_t>(getTotalNumOutputChannels());
     const juce::dsp::AudioBlock<float> whole = juce::dsp::AudioBlock<float>(buffer).getSubsetChannelBlock(0, channels);
     // Hosts may send more frames than they announced: run them in announced-size pieces.
     for (std::size_t start = 0; start < whole.getNumSamples(); start += max_block_size_)
-        process_chunk(whole.getSubBlock(start, std::min(max_block_size_, whole.getNumSamples() - start)), *engine);
+        process_chunk(whole.getSubBlock(start, std::min(max_block_size_, whole.getNumSamples() - start)));
 }
 
-void Processor::process_chunk(juce::dsp::AudioBlock<float> block, ModelEngine& engine) noexcept
+void Processor::process_chunk(juce::dsp::AudioBlock<float> block) noexcept
 {
     mixer_.pushDrySamples(block);
     const juce::dsp::ProcessContextReplacing<float> context(block);
     input_gain_.process(context);
-    std::array<float*, max_channels> io{};
-    for (std::size_t ch = 0; ch < block.getNumChannels(); ++ch) io[ch] = block.getChannelPointer(ch);
-    engine.process(io.data(), block.getNumSamples());
+    if (ModelEngine* const outgoing = slot_.outgoing()) {
+        const auto outgoing_block = juce::dsp::AudioBlock<float>(outgoing_audio_).getSubBlock(0, block.getNumSamples());
+        outgoing_block.copyFrom(block);
+        run(*outgoing, outgoing_block);
+        run(*slot_.current(), block);
+        crossfade(outgoing_block, block);
+    } else {
+        run(*slot_.current(), block);
+    }
     output_gain_.process(context);
     mixer_.mixWetSamples(block);
+}
+
+void Processor::crossfade(const juce::dsp::AudioBlock<float>& from, juce::dsp::AudioBlock<float> to) noexcept
+{
+    // A raised-cosine fade: no step in level or slope at either end.
+    for (std::size_t t = 0; t < to.getNumSamples(); ++t) {
+        const double progress =
+            std::clamp(double(crossfade_position_ + std::ptrdiff_t(t)) / double(crossfade_frames_), 0.0, 1.0);
+        const auto weight = static_cast<float>(0.5 - 0.5 * std::cos(juce::MathConstants<double>::pi * progress));
+        for (std::size_t ch = 0; ch < to.getNumChannels(); ++ch) {
+            const float old_sample = from.getChannelPointer(ch)[t];
+            float& sample = to.getChannelPointer(ch)[t];
+            sample = old_sample + weight * (sample - old_sample);
+        }
+    }
+    crossfade_position_ += static_cast<std::ptrdiff_t>(to.getNumSamples());
+    if (crossfade_position_ >= crossfade_frames_) slot_.let_go_of_outgoing();
 }
 
 void Processor::getStateInformation(juce::MemoryBlock& destination)

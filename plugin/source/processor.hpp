@@ -1,7 +1,8 @@
 #pragma once
 // The rtconv plug-in: input gain -> model -> output gain, mixed with the dry input delayed by the
 // model's latency, bypass as a smoothed fade to that delayed dry signal. Models are built off the
-// audio thread and handed over through a ModelSlot.
+// audio thread and handed over through a ModelSlot; the audio thread crossfades from the old
+// model to the new one.
 #include "model_engine.hpp"
 #include "model_slot.hpp"
 #include "model_source.hpp"
@@ -10,6 +11,7 @@
 #include <juce_dsp/juce_dsp.h>
 
 #include <atomic>
+#include <cstddef>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -73,7 +75,11 @@ private:
     /// offers it to the audio thread; the model of record changes only when the build succeeds.
     /// The caller holds build_mutex_. False when the build failed (the message is in load_error_).
     bool install_locked(ModelSource source);
-    void process_chunk(juce::dsp::AudioBlock<float> block, ModelEngine& engine) noexcept;
+    void process_chunk(juce::dsp::AudioBlock<float> block) noexcept;
+    /// Fades `to` (the current model's output) in from `from` (the outgoing model's), once the
+    /// current model's latency has passed, and lets go of the outgoing model when the fade is
+    /// complete.
+    void crossfade(const juce::dsp::AudioBlock<float>& from, juce::dsp::AudioBlock<float> to) noexcept;
     void update_smoothed_targets() noexcept;
     /// Frees engines the audio thread let go of, on the message thread.
     void timerCallback() override;
@@ -100,7 +106,12 @@ private:
     juce::dsp::Gain<float> input_gain_, output_gain_;
     juce::dsp::DryWetMixer<float> mixer_{static_cast<int>(ModelEngine::max_latency)};
     std::size_t mixer_latency_ = 0;
-    std::size_t max_block_size_ = 0;
+    std::size_t max_block_size_ = 0; ///< 0 until prepareToPlay
+    /// The outgoing model's input and output during a crossfade, and how far the fade has come
+    /// (negative while it waits for the new model's latency to pass).
+    juce::AudioBuffer<float> outgoing_audio_;
+    std::ptrdiff_t crossfade_frames_ = 0;
+    std::ptrdiff_t crossfade_position_ = 0;
     /// Set when the parameters jump (prepare, state restored): the next block starts at their
     /// values instead of gliding there.
     std::atomic<bool> snap_to_parameters_{true};

@@ -1,20 +1,26 @@
 // The plug-in as a host sees it: loads the built VST3 and LV2 from the build tree and checks
-// - output at the model's rate equals rtconv's own stream of the same model (within 1e-5),
+// - output at the model's rate equals `rtconv render` of the same model (within 1e-5),
 //   for any block sizes up to the announced one (1, odd sizes);
 // - input gain, output gain, mix and bypass do what they say; bypass is host-visible;
 // - state saved from one instance and restored into a new one gives identical output;
 // - the latency reported equals the latency measured with an impulse, at 44.1 to 192 kHz (the
 //   compiled-in model is trained at 48 kHz, so all but 48 kHz resample);
-// - resampled output does not depend on the block sizes.
+// - resampled output does not depend on the block sizes;
+// - a model swapped in from another thread while audio runs (a state restore, as a host does it
+//   on its message thread) crossfades without a click, and the audio thread makes no heap call
+//   in any block, before, during or after the swap.
 // Prints "plugin host test: ok" when every check passes.
-#include <rtconv/model_file.hpp>
-#include <rtconv/stream.hpp>
+#include "heap_calls.hpp" // replaces the global allocation functions: counts the audio thread's calls
 
 #include <juce_audio_processors/juce_audio_processors.h>
 
+#include <sndfile.h>
 #include <soxr.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -23,6 +29,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -75,22 +82,75 @@ float largest_difference(const Audio& a, const Audio& b)
     return largest;
 }
 
-/// rtconv's own stream of the model, each channel with its own state, prewarmed as the file asks.
-Audio reference_output(const std::string& model_path, const Audio& input)
+/// Without this the swap test could pass because the counting allocator was never linked in.
+bool counters_see_allocations()
 {
-    const rtconv::Sequential model = rtconv::load_model(model_path);
-    rtconv::ModelStream stream(model);
-    stream.prepare({.sample_rate = model_rate, .max_block_size = announced_block, .channels = channels});
-    if (model.metadata().prewarm) stream.prewarm();
-    Audio output(channels, input.getNumSamples());
-    for (int start = 0; start < input.getNumSamples(); start += announced_block) {
-        const int n = std::min(announced_block, input.getNumSamples() - start);
-        const float* in[channels] = {input.getReadPointer(0, start), input.getReadPointer(1, start)};
-        float* out[channels] = {output.getWritePointer(0, start), output.getWritePointer(1, start)};
-        stream.process(in, out, static_cast<std::size_t>(n));
-    }
-    return output;
+    arm();
+    int* volatile object = new int(1); // volatile: the compiler may not elide the pair
+    delete object;
+    const std::size_t calls = total(disarm());
+    check(calls == 2, "the heap-call counters see a new and a delete (" + std::to_string(calls) + " counted)");
+    return calls == 2;
 }
+
+/// A float WAV file at `rate`.
+void write_wav(const juce::File& file, const Audio& audio, double rate)
+{
+    SF_INFO info{};
+    info.samplerate = static_cast<int>(rate);
+    info.channels = audio.getNumChannels();
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE* handle = sf_open(file.getFullPathName().toRawUTF8(), SFM_WRITE, &info);
+    if (!handle) throw std::runtime_error("cannot write " + file.getFullPathName().toStdString());
+    std::vector<float> interleaved(static_cast<std::size_t>(audio.getNumSamples() * audio.getNumChannels()));
+    for (int t = 0; t < audio.getNumSamples(); ++t)
+        for (int ch = 0; ch < audio.getNumChannels(); ++ch)
+            interleaved[static_cast<std::size_t>(t * audio.getNumChannels() + ch)] = audio.getSample(ch, t);
+    sf_writef_float(handle, interleaved.data(), audio.getNumSamples());
+    sf_close(handle);
+}
+
+Audio read_wav(const juce::File& file)
+{
+    SF_INFO info{};
+    SNDFILE* handle = sf_open(file.getFullPathName().toRawUTF8(), SFM_READ, &info);
+    if (!handle) throw std::runtime_error("cannot read " + file.getFullPathName().toStdString());
+    std::vector<float> interleaved(static_cast<std::size_t>(info.frames * info.channels));
+    sf_readf_float(handle, interleaved.data(), info.frames);
+    sf_close(handle);
+    Audio audio(info.channels, static_cast<int>(info.frames));
+    for (int t = 0; t < audio.getNumSamples(); ++t)
+        for (int ch = 0; ch < info.channels; ++ch)
+            audio.setSample(ch, t, interleaved[static_cast<std::size_t>(t * info.channels + ch)]);
+    return audio;
+}
+
+/// What `rtconv render` makes of a model: the reference for the plug-in's output.
+class Renderer {
+public:
+    Renderer(std::string cli, std::string model) : cli_(std::move(cli)), model_(std::move(model)) {}
+
+    const std::string& model() const { return model_; }
+
+    /// `rtconv render MODEL in.wav out.wav --float` at the model's rate.
+    Audio operator()(const Audio& input) const
+    {
+        const juce::TemporaryFile in(".wav"), out(".wav");
+        write_wav(in.getFile(), input, model_rate);
+        juce::ChildProcess render;
+        const juce::StringArray command{cli_, "render", model_, in.getFile().getFullPathName(),
+                                        out.getFile().getFullPathName(), "--float"};
+        if (!render.start(command, juce::ChildProcess::wantStdErr))
+            throw std::runtime_error("cannot start " + cli_);
+        const juce::String messages = render.readAllProcessOutput();
+        if (!render.waitForProcessToFinish(60000) || render.getExitCode() != 0)
+            throw std::runtime_error("rtconv render failed: " + messages.toStdString());
+        return read_wav(out.getFile());
+    }
+
+private:
+    std::string cli_, model_;
+};
 
 /// A hosted plug-in instance with its parameters by name.
 class Hosted {
@@ -209,17 +269,126 @@ std::pair<int, float> best_alignment(const Audio& original, const Audio& delayed
     return best;
 }
 
-void test_format(juce::AudioPluginFormat& format, const juce::String& identifier, const std::string& model_path)
+/// `plugin`'s state with the model file at `path` in place of its own: the plug-in keeps the
+/// model's bytes in its state, so restoring this is how a host swaps the model. VST3 (in JUCE's
+/// host XML) and LV2 (in a Turtle literal) both carry the plug-in's own state as the longest run
+/// of JUCE's base64 text, so the run is decoded, changed and put back.
+juce::MemoryBlock state_with_model(juce::AudioPluginInstance& plugin, const std::string& path)
+{
+    juce::MemoryBlock wrapped;
+    plugin.getStateInformation(wrapped);
+    const std::string text(static_cast<const char*>(wrapped.getData()), wrapped.getSize());
+    auto is_base64 = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.'; };
+    std::size_t run_start = 0, run_length = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t j = i;
+        while (j < text.size() && is_base64(text[j])) ++j;
+        if (j - i > run_length) run_start = i, run_length = j - i;
+        i = j + 1;
+    }
+    juce::MemoryBlock own;
+    own.fromBase64Encoding(text.substr(run_start, run_length));
+    juce::ValueTree tree = juce::ValueTree::readFromData(own.getData(), own.getSize());
+    juce::ValueTree model = tree.getChildWithName("model");
+    juce::MemoryBlock bytes;
+    if (!model.isValid() || !juce::File(path).loadFileAsData(bytes))
+        throw std::runtime_error("cannot put " + path + " into the plug-in's state");
+    model.setProperty("name", juce::String(std::filesystem::path(path).filename().string()), nullptr);
+    model.setProperty("bytes", bytes, nullptr);
+    juce::MemoryBlock changed;
+    juce::MemoryOutputStream stream(changed, false);
+    tree.writeToStream(stream);
+    stream.flush();
+    const std::string swapped = text.substr(0, run_start) + changed.toBase64Encoding().toStdString() +
+                                text.substr(run_start + run_length);
+    return juce::MemoryBlock(swapped.data(), swapped.size());
+}
+
+/// The largest second difference |y[t] - 2 y[t-1] + y[t-2]| in [from, to) of every channel: small
+/// on a smooth signal, as large as the step itself at a click.
+float largest_bend(const Audio& audio, int from, int to)
+{
+    float largest = 0.f;
+    for (int ch = 0; ch < audio.getNumChannels(); ++ch)
+        for (int t = std::max(from, 2); t < to; ++t)
+            largest = std::max(largest, std::abs(audio.getSample(ch, t) - 2.f * audio.getSample(ch, t - 1) +
+                                                 audio.getSample(ch, t - 2)));
+    return largest;
+}
+
+/// An audio thread plays a sine through the plug-in in blocks of 64, paced at four times real
+/// time, while this (the message) thread restores a state holding another model. The other
+/// model runs at 44.1 kHz, so the swap also brings in a resampler and a latency.
+/// `wrapper_heap_calls`: what the format's JUCE wrapper makes in every block, whatever the
+/// plug-in does (JUCE 7.0.5's VST3 client copies a channel map, std::vector and all, per block).
+void test_model_swap(Hosted& hosted, const std::string& other_model, std::size_t wrapper_heap_calls)
+{
+    constexpr int block = 64;
+    constexpr double seconds = 4.0, swap_at_seconds = 1.0, pace = 4.0;
+    constexpr float amplitude = 0.02f; // quiet and low: both models' outputs are smooth
+    const int frames = static_cast<int>(model_rate * seconds);
+    Audio audio(channels, frames);
+    for (int ch = 0; ch < channels; ++ch)
+        for (int t = 0; t < frames; ++t)
+            audio.setSample(ch, t, amplitude * static_cast<float>(std::sin(2 * M_PI * 110 * t / model_rate)));
+    const juce::MemoryBlock swap_state = state_with_model(hosted.plugin(), other_model);
+    hosted.plugin().releaseResources();
+    hosted.plugin().prepareToPlay(model_rate, announced_block);
+
+    std::atomic<int> played{0};
+    EntryCounts heap_calls{};
+    std::vector<std::size_t> heap_calls_per_block(static_cast<std::size_t>((frames + block - 1) / block));
+    std::thread audio_thread([&] {
+        juce::MidiBuffer midi;
+        const auto start = std::chrono::steady_clock::now();
+        for (int t = 0; t < frames; t += block) {
+            Audio view(audio.getArrayOfWritePointers(), channels, t, std::min(block, frames - t));
+            arm();
+            hosted.plugin().processBlock(view, midi);
+            const EntryCounts counts = disarm();
+            for (std::size_t i = 0; i < counts.size(); ++i) heap_calls[i] += counts[i];
+            heap_calls_per_block[static_cast<std::size_t>(t / block)] = total(counts);
+            played.store(t + view.getNumSamples());
+            std::this_thread::sleep_until(start + std::chrono::duration<double>((t + block) / model_rate / pace));
+        }
+    });
+    const int swap_requested_at = static_cast<int>(swap_at_seconds * model_rate);
+    while (played.load() < swap_requested_at) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    hosted.plugin().setStateInformation(swap_state.getData(), static_cast<int>(swap_state.getSize()));
+    while (played.load() < frames) juce::MessageManager::getInstance()->runDispatchLoopUntil(5);
+    audio_thread.join();
+
+    const bool only_the_wrappers = std::all_of(heap_calls_per_block.begin(), heap_calls_per_block.end(),
+                                               [&](std::size_t calls) { return calls == wrapper_heap_calls; });
+    check(only_the_wrappers, "the plug-in made no heap call on the audio thread in " +
+                                 std::to_string(heap_calls_per_block.size()) + " blocks around a model swap (" +
+                                 std::to_string(total(heap_calls)) + " calls in all, " +
+                                 std::to_string(wrapper_heap_calls) + " per block from JUCE's wrapper)");
+    if (!only_the_wrappers) print_counts(heap_calls);
+    const int settled = static_cast<int>(0.1 * model_rate);
+    const float before = largest_bend(audio, settled, swap_requested_at);
+    const float after = largest_bend(audio, frames - static_cast<int>(model_rate), frames);
+    const float around = largest_bend(audio, swap_requested_at, frames);
+    check(hosted.latency_samples() > 0 && std::abs(after - before) > 1e-3f,
+          "the other model took over: the reported latency became " + std::to_string(hosted.latency_samples()) +
+              " frames and the sine's largest bend went from " + format_value(before) + " to " + format_value(after));
+    check(around <= 1.05f * std::max(before, after),
+          "no click: the largest bend from the swap on (" + format_value(around) +
+              ") is no larger than either model's own");
+}
+
+void test_format(juce::AudioPluginFormat& format, const juce::String& identifier, const Renderer& render,
+                 const std::string& swap_model, std::size_t wrapper_heap_calls)
 {
     std::printf("%s: %s\n", format.getName().toRawUTF8(), identifier.toRawUTF8());
     const Audio input = test_signal(model_rate, 1.0);
-    const Audio reference = reference_output(model_path, input);
+    const Audio reference = render(input);
 
     Hosted hosted(format, identifier);
     check(hosted.plugin().getBypassParameter() != nullptr, "bypass is the host's bypass parameter");
     const Audio plain = hosted.render(input, model_rate, {announced_block});
     check(largest_difference(plain, reference) <= 1e-5f,
-          "output equals rtconv's stream of the model (largest difference " +
+          "output equals rtconv render's (largest difference " +
               format_value(largest_difference(plain, reference)) + ")");
     const Audio varied = hosted.render(input, model_rate, varied_blocks);
     check(largest_difference(varied, reference) <= 1e-5f, "the same with blocks of 1, 7, 13, 64 and 333 frames");
@@ -233,7 +402,7 @@ void test_format(juce::AudioPluginFormat& format, const juce::String& identifier
 
     hosted.set("Input gain", 6.f);
     const Audio driven = hosted.render(input, model_rate, varied_blocks);
-    check(largest_difference(driven, reference_output(model_path, scaled(input, six_db))) <= 1e-5f,
+    check(largest_difference(driven, render(scaled(input, six_db))) <= 1e-5f,
           "input gain +6 dB drives the model as a 6 dB louder input does");
     hosted.set("Input gain", 0.f);
 
@@ -278,9 +447,9 @@ void test_format(juce::AudioPluginFormat& format, const juce::String& identifier
         Audio impulse(channels, impulse_at + 2 * max_latency);
         impulse.clear();
         for (int ch = 0; ch < channels; ++ch) impulse.setSample(ch, impulse_at, 0.5f);
-        const Audio expected = rate == model_rate ? reference_output(model_path, impulse)
-                                                  : resampled(reference_output(model_path, resampled(impulse, rate, model_rate)),
-                                                              model_rate, rate);
+        const Audio expected = rate == model_rate
+                                   ? render(impulse)
+                                   : resampled(render(resampled(impulse, rate, model_rate)), model_rate, rate);
         const Audio response = hosted.render(impulse, rate, varied_blocks);
         const int reported = hosted.latency_samples();
         const auto [measured, rms_error] = best_alignment(expected, response, impulse_at, max_latency);
@@ -293,6 +462,8 @@ void test_format(juce::AudioPluginFormat& format, const juce::String& identifier
     check(largest_difference(hosted.render(input_44k, 44100.0, {announced_block}),
                              hosted.render(input_44k, 44100.0, varied_blocks)) == 0.f,
           "resampled output does not depend on the block sizes");
+
+    test_model_swap(hosted, swap_model, wrapper_heap_calls);
 }
 
 /// JUCE takes absolute paths without "..".
@@ -305,10 +476,11 @@ std::map<std::string, std::string> parse_arguments(int argc, char** argv)
 {
     std::map<std::string, std::string> arguments;
     for (int i = 1; i + 1 < argc; i += 2) arguments[argv[i]] = argv[i + 1];
-    for (const char* required : {"--vst3", "--lv2-dir", "--lv2-uri", "--model"})
+    for (const char* required : {"--vst3", "--lv2-dir", "--lv2-uri", "--rtconv", "--model", "--swap-model"})
         if (!arguments.count(required))
             throw std::runtime_error(std::string("usage: rtconv_plugin_host_test --vst3 BUNDLE --lv2-dir DIR "
-                                                 "--lv2-uri URI --model FILE (missing ") + required + ")");
+                                                 "--lv2-uri URI --rtconv CLI --model FILE --swap-model FILE "
+                                                 "(missing ") + required + ")");
     return arguments;
 }
 
@@ -318,14 +490,17 @@ int main(int argc, char** argv)
 {
     // VST3 and LV2 hosting need JUCE's message manager on this thread.
     const juce::ScopedJuceInitialiser_GUI juce_runtime;
+    if (!counters_see_allocations()) return 1;
     try {
         const auto arguments = parse_arguments(argc, argv);
+        const Renderer render(arguments.at("--rtconv"), arguments.at("--model"));
+        const std::string& swap_model = arguments.at("--swap-model");
         juce::VST3PluginFormat vst3;
-        test_format(vst3, canonical(arguments.at("--vst3")), arguments.at("--model"));
+        test_format(vst3, canonical(arguments.at("--vst3")), render, swap_model, 4);
         juce::LV2PluginFormat lv2;
         const juce::StringArray found = lv2.searchPathsForPlugins(juce::FileSearchPath(canonical(arguments.at("--lv2-dir"))), false);
         check(found.contains(arguments.at("--lv2-uri")), "LV2: the plug-in is found by its URI");
-        if (found.contains(arguments.at("--lv2-uri"))) test_format(lv2, arguments.at("--lv2-uri"), arguments.at("--model"));
+        if (found.contains(arguments.at("--lv2-uri"))) test_format(lv2, arguments.at("--lv2-uri"), render, swap_model, 0);
     } catch (const std::exception& e) {
         std::printf("error: %s\n", e.what());
         return 1;
