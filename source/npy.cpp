@@ -250,7 +250,8 @@ template <class T> std::vector<T> fortran_to_c_order(const std::vector<T>& fortr
 template <class T> Tensor decode_data(std::string_view data, const NpyHeader& header, bool byte_swapped)
 {
     std::vector<T> values(data.size() / sizeof(T));
-    std::memcpy(values.data(), data.data(), data.size());
+    // An empty array's vector has no storage, and memcpy takes no null pointer, even for 0 bytes.
+    if (!values.empty()) std::memcpy(values.data(), data.data(), data.size());
     if (byte_swapped)
         for (T& v : values) {
             auto* bytes = reinterpret_cast<unsigned char*>(&v);
@@ -262,6 +263,7 @@ template <class T> Tensor decode_data(std::string_view data, const NpyHeader& he
 
 template <class T> void append_little_endian(std::string& out, std::span<const T> values)
 {
+    if (values.empty()) return; // values.data() may be null, which memcpy does not take
     const std::size_t start = out.size();
     out.resize(start + values.size_bytes());
     std::memcpy(out.data() + start, values.data(), values.size_bytes());

@@ -1,0 +1,40 @@
+// Inputs the fuzzers (tests/fuzz/, scripts/run-fuzzers.sh) found to crash a reader or to get past
+// its checks, each with what it must do instead. The suite's sanitizer build (RTCONV_SANITIZE)
+// is where a regression of the undefined-behaviour ones shows.
+#include <rtconv/error.hpp>
+#include <rtconv/npy.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+namespace {
+
+/// A version 1.0 .npy file of `data` with the header dict given by its three values.
+std::string npy_file(const std::string& descr, bool fortran_order, const std::string& shape, const std::string& data)
+{
+    const std::string header = "{'descr': '" + descr + "', 'fortran_order': " + (fortran_order ? "True" : "False") +
+                               ", 'shape': " + shape + ", }\n";
+    std::string file = std::string("\x93NUMPY\x01\x00", 8);
+    file += static_cast<char>(header.size() & 0xff);
+    file += static_cast<char>(header.size() >> 8);
+    return file + header + data;
+}
+
+} // namespace
+
+TEST_CASE("Fuzz: .npy arrays with no elements read and write back", "[fuzz][npy]")
+{
+    // The reader and the writer handed memcpy the null data() of an empty vector (UBSan: "null
+    // pointer passed as argument 1").
+    for (const char* descr : {"<f4", "<f8", ">f8"})
+        for (const char* shape : {"(0,)", "(0, 3)", "(2, 0, 5)"})
+            for (const bool fortran_order : {false, true}) {
+                INFO(descr << " " << shape << (fortran_order ? " Fortran" : " C"));
+                const rtconv::Tensor tensor = rtconv::npy_from_bytes(npy_file(descr, fortran_order, shape, ""), "empty.npy");
+                CHECK(tensor.size() == 0);
+                const rtconv::Tensor again = rtconv::npy_from_bytes(rtconv::npy_to_bytes(tensor), "again.npy");
+                CHECK(again.shape() == tensor.shape());
+                CHECK(again.dtype() == tensor.dtype());
+            }
+}
