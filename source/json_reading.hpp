@@ -1,6 +1,7 @@
 #pragma once
 // What every model-file reader shares: errors that read "FILE: layer 'NAME' (CLASS): FIELD: what
 // is wrong", and tolerant member lookup.
+#include "printable.hpp"
 #include "rtconv/error.hpp"
 #include "rtconv/tensor.hpp"
 
@@ -33,7 +34,7 @@ struct Where {
         std::string text = source + ": ";
         if (!layer.empty()) text += layer + ": ";
         if (!field.empty()) text += field + ": ";
-        throw Error(text + message);
+        throw Error(printable(text + message));
     }
 
     /// Runs `step`, rethrowing the errors of layers and of JSON access with this context.

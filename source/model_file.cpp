@@ -412,7 +412,7 @@ ModelFormat detect_model_format(const json& document, const std::string& source)
             return ModelFormat::rtneural;
         if (document.contains("class_name")) return ModelFormat::keras;
     }
-    throw Error(source + ": not a model file rtconv reads: expected a Keras Sequential model (\"class_name\"), "
+    throw Error(printable(source) + ": not a model file rtconv reads: expected a Keras Sequential model (\"class_name\"), "
                          "a NAM .nam file (\"architecture\", \"config\"), a WaveNetVA model (\"residual_channels\", "
                          "\"variables\") or an RTNeural model (\"in_shape\", \"layers\")");
 }
@@ -469,12 +469,13 @@ Sequential model_from_json(const json& document, const std::string& source)
 Sequential model_from_bytes(std::string_view text, const std::string& source)
 {
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-        throw Error(source + ": not valid JSON: the file is empty");
+        throw Error(detail::printable(source) + ": not valid JSON: the file is empty");
     json document;
     try {
         document = json::parse(text);
     } catch (const json::exception& e) { // parse_error, and out_of_range for a number like 1e999
-        throw Error(source + ": not valid JSON: " + detail::json_message(e));
+        // The parser quotes what it read, bytes that are not UTF-8 included.
+        throw Error(detail::printable(source + ": not valid JSON: " + detail::json_message(e)));
     }
     return model_from_json(document, source);
 }

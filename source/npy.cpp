@@ -1,6 +1,7 @@
 #include "rtconv/npy.hpp"
 
 #include "file_io.hpp"
+#include "printable.hpp"
 #include "rtconv/error.hpp"
 
 #include <algorithm>
@@ -33,9 +34,11 @@ struct FloatLayout {
     bool byte_swapped;
 };
 
+/// Messages echo the header's keys and dtype, which the file chose: printable() keeps their bytes
+/// off the terminal.
 [[noreturn]] void fail(const std::string& source, const std::string& message)
 {
-    throw Error(source + ": " + message);
+    throw Error(detail::printable(source + ": " + message));
 }
 
 std::size_t read_little_endian(std::string_view bytes, std::size_t offset, std::size_t width)
