@@ -3,6 +3,7 @@
 // is wrong", and tolerant member lookup.
 #include "printable.hpp"
 #include "rtconv/error.hpp"
+#include "rtconv/model_file.hpp"
 #include "rtconv/tensor.hpp"
 
 #include <nlohmann/json.hpp>
@@ -74,6 +75,19 @@ inline std::optional<double> optional_finite_number(const nlohmann::json& object
     if (!value) return std::nullopt;
     if (!value->is_number() || !std::isfinite(value->get<double>()))
         where.fail(prefix + key, "expected a finite number, got " + value->dump());
+    return value->get<double>();
+}
+
+/// object[key] when present, as a sample rate: a number from min_sample_rate to max_sample_rate
+/// Hz. A rate of 0, of 10^12 or a string would otherwise reach the resampler.
+inline std::optional<double> optional_sample_rate(const nlohmann::json& object, const char* key, const Where& where,
+                                                  const std::string& prefix)
+{
+    const nlohmann::json* value = find_member(object, key);
+    if (!value) return std::nullopt;
+    if (!value->is_number() || !(value->get<double>() >= min_sample_rate && value->get<double>() <= max_sample_rate))
+        where.fail(prefix + key, "expected a positive sample rate from " + std::to_string(std::lround(min_sample_rate)) +
+                                     " to " + std::to_string(std::lround(max_sample_rate)) + " Hz, got " + value->dump());
     return value->get<double>();
 }
 

@@ -362,9 +362,7 @@ ModelMetadata read_metadata(const json& document, const Where& file)
     if (!object) return metadata;
     if (!object->is_object()) file.fail("metadata", "expected an object");
     const auto number = [&](const char* key) { return detail::optional_finite_number(*object, key, file, "metadata."); };
-    metadata.sample_rate = number("sample_rate");
-    if (metadata.sample_rate && !(*metadata.sample_rate > 0))
-        file.fail("metadata.sample_rate", "expected a positive number");
+    metadata.sample_rate = detail::optional_sample_rate(*object, "sample_rate", file, "metadata.");
     metadata.loudness = number("loudness");
     metadata.input_level_dbu = number("input_level_dbu");
     metadata.output_level_dbu = number("output_level_dbu");

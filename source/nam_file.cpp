@@ -268,13 +268,8 @@ Sequential nam_model_from_json(const json& document, const std::string& source)
     file.run("config", [&] { options.validate(); });
     options.weights = read_weights(options, *weights, file, options.head_scale);
 
-    if (const json* rate = find_member(document, "sample_rate")) {
-        if (!rate->is_number() || !(rate->get<double>() > 0) || !std::isfinite(rate->get<double>()))
-            file.fail("sample_rate", "expected a positive number, got " + rate->dump());
-        metadata.sample_rate = rate->get<double>();
-    } else {
-        metadata.sample_rate = 48000.0; // NAM trained only at 48 kHz before files recorded the rate
-    }
+    // NAM trained only at 48 kHz before files recorded the rate.
+    metadata.sample_rate = optional_sample_rate(document, "sample_rate", file, "").value_or(48000.0);
     if (const json* meta = find_member(document, "metadata")) {
         metadata.loudness = optional_finite_number(*meta, "loudness", file, "metadata.");
         metadata.input_level_dbu = optional_finite_number(*meta, "input_level_dbu", file, "metadata.");

@@ -11,6 +11,11 @@
 
 namespace rtconv {
 
+/// The sample rates a model file may state, in Hz: the rates audio interfaces run at, with room
+/// below. Beyond them, resampling to the stated rate would be a ratio of thousands.
+inline constexpr double min_sample_rate = 1000.0;
+inline constexpr double max_sample_rate = 768000.0;
+
 /// Reads a model file. Throws rtconv::Error naming the file, the layer and the field on any
 /// problem; nothing is returned half-built.
 Sequential load_model(const std::filesystem::path& path);
