@@ -6,6 +6,7 @@
 
 #include "file_io.hpp"
 #include "json_reading.hpp"
+#include "limits.hpp"
 #include "model_formats.hpp"
 #include "rtconv/activation_layer.hpp"
 #include "rtconv/batch_normalization.hpp"
@@ -384,6 +385,72 @@ json metadata_to_json(const ModelMetadata& metadata)
     return object;
 }
 
+/// Walks a document without building it, stopping at nesting deeper than kMaxJsonDepth or at
+/// values that would take more than kMaxJsonMemory once parsed, so that no small file can make
+/// the parse overflow the stack or take gigabytes. The sizes are what glibc gives nlohmann's
+/// values: 16 bytes each, plus the block of an array (32), an object (64), an object member (96)
+/// or a string (48, and its text beyond the 15 bytes kept inline).
+class JsonLimits final : public json::json_sax_t {
+public:
+    /// What stopped the walk: a parse error or a limit.
+    std::string problem;
+
+    bool null() override { return add(kValue); }
+    bool boolean(bool) override { return add(kValue); }
+    bool number_integer(number_integer_t) override { return add(kValue); }
+    bool number_unsigned(number_unsigned_t) override { return add(kValue); }
+    bool number_float(number_float_t, const string_t&) override { return add(kValue); }
+    bool string(string_t& text) override { return add(kValue + kString + outside(text)); }
+    bool binary(binary_t&) override { return add(kValue); } // JSON text has none
+    bool start_object(std::size_t) override { return open() && add(kValue + kObject); }
+    bool key(string_t& text) override { return add(kMember + outside(text)); }
+    bool end_object() override { return close(); }
+    bool start_array(std::size_t) override { return open() && add(kValue + kArray); }
+    bool end_array() override { return close(); }
+    bool parse_error(std::size_t, const std::string&, const json::exception& e) override
+    {
+        // parse_error, and out_of_range for a number like 1e999
+        problem = "not valid JSON: " + detail::json_message(e);
+        return false;
+    }
+
+private:
+    static constexpr std::size_t kValue = 16, kArray = 32, kObject = 64, kMember = 96, kString = 48;
+    static std::size_t outside(const string_t& text) { return text.size() > 15 ? text.size() + 1 : 0; }
+
+    bool open()
+    {
+        if (++depth_ <= detail::kMaxJsonDepth) return true;
+        problem = "JSON nested more than " + std::to_string(detail::kMaxJsonDepth) +
+                  " levels deep, rtconv's limit (model files nest about 8)";
+        return false;
+    }
+    bool close()
+    {
+        --depth_;
+        return true;
+    }
+    bool add(std::size_t bytes)
+    {
+        memory_ += bytes;
+        if (memory_ <= detail::kMaxJsonMemory) return true;
+        problem = "the JSON's values would take more than " + std::to_string(detail::kMaxJsonMemory >> 20) +
+                  " MiB in memory once parsed, rtconv's limit (room for " + std::to_string(detail::kMaxWeights) +
+                  " weights and their configs)";
+        return false;
+    }
+
+    std::size_t depth_ = 0, memory_ = 0;
+};
+
+/// The parsed document, within JsonLimits' bounds.
+json parse_document(std::string_view text, const std::string& source)
+{
+    JsonLimits limits;
+    if (!json::sax_parse(text, &limits)) throw Error(detail::printable(source + ": " + limits.problem));
+    return json::parse(text);
+}
+
 } // namespace
 
 namespace detail {
@@ -466,21 +533,15 @@ Sequential model_from_json(const json& document, const std::string& source)
 
 Sequential model_from_bytes(std::string_view text, const std::string& source)
 {
+    detail::check_file_size(source, text.size(), max_model_file_bytes, "a model file");
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
         throw Error(detail::printable(source) + ": not valid JSON: the file is empty");
-    json document;
-    try {
-        document = json::parse(text);
-    } catch (const json::exception& e) { // parse_error, and out_of_range for a number like 1e999
-        // The parser quotes what it read, bytes that are not UTF-8 included.
-        throw Error(detail::printable(source + ": not valid JSON: " + detail::json_message(e)));
-    }
-    return model_from_json(document, source);
+    return model_from_json(parse_document(text, source), source);
 }
 
 Sequential load_model(const std::filesystem::path& path)
 {
-    return model_from_bytes(detail::read_file(path), path.string());
+    return model_from_bytes(detail::read_file(path, max_model_file_bytes, "a model file"), path.string());
 }
 
 json model_to_json(const Sequential& model)

@@ -337,7 +337,7 @@ std::string npy_to_bytes(const Tensor& tensor)
 
 Tensor read_npy(const std::filesystem::path& path)
 {
-    return npy_from_bytes(detail::read_file(path), path.string());
+    return npy_from_bytes(detail::read_file(path, max_npy_file_bytes, "a .npy file"), path.string());
 }
 
 void write_npy(const std::filesystem::path& path, const Tensor& tensor)

@@ -5,12 +5,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
 namespace rtconv {
 
+/// The largest model file rtconv reads: 1 GiB, what a model at rtconv's limit of 2^26 weights
+/// takes written at float32 precision (about 16 bytes a number). load_model() checks the size
+/// before reading; a host that reads the file itself can check it first too.
+inline constexpr std::size_t max_model_file_bytes = std::size_t(1) << 30;
 /// The sample rates a model file may state, in Hz: the rates audio interfaces run at, with room
 /// below. Beyond them, resampling to the stated rate would be a ratio of thousands.
 inline constexpr double min_sample_rate = 1000.0;

@@ -12,11 +12,16 @@
 // multiple of 64 bytes and ended by a newline.
 #include "rtconv/tensor.hpp"
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
 namespace rtconv {
+
+/// The largest .npy file read_npy() reads: 1 GiB (268 million float32 samples, 93 minutes of
+/// 48 kHz audio), checked before reading. Its array is held in memory with the model's output.
+inline constexpr std::size_t max_npy_file_bytes = std::size_t(1) << 30;
 
 Tensor read_npy(const std::filesystem::path& path);
 void write_npy(const std::filesystem::path& path, const Tensor& tensor);

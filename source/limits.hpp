@@ -1,0 +1,26 @@
+#pragma once
+// rtconv's limits on what a file, or a host's stream sizes, may make the library allocate. Each is
+// far beyond any trained model and turns a corrupt or hostile input into an rtconv::Error naming
+// the limit, where it would otherwise be an allocation of gigabytes, a crash or a hang
+// (docs/robustness.md lists them with what each refusal says). The limits a host may want to
+// check itself are public: max_model_file_bytes, max_npy_file_bytes, min_sample_rate and
+// max_sample_rate.
+#include <cstddef>
+#include <cstdint>
+
+namespace rtconv::detail {
+
+/// Weights of one layer (a WaveNet's arrays together): 2^26, 256 MiB in float32. NAM's standard
+/// WaveNet holds 13,802.
+constexpr std::size_t kMaxWeights = std::size_t(1) << 26;
+
+/// Nesting of a model file's JSON. Model files nest about 8 deep; nlohmann's dump, copy and
+/// comparison recurse once per level, so a file of a million '[' would overflow the stack.
+constexpr std::size_t kMaxJsonDepth = 64;
+
+/// What nlohmann's parsed document may take in memory, counted before it is built. 16 bytes a
+/// number, so a model at kMaxWeights takes 1 GiB; the rest is room for configs. Without it a file
+/// of "{}" repeated would take 27 times its size.
+constexpr std::size_t kMaxJsonMemory = std::size_t(3) << 29;
+
+} // namespace rtconv::detail
