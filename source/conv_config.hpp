@@ -2,6 +2,7 @@
 // What Conv1D and Conv1DTranspose share: Keras' argument checks and messages, output-length
 // arithmetic, and the config keys both layers read and write.
 #include "layer_config.hpp"
+#include "limits.hpp"
 #include "rtconv/activations.hpp"
 #include "rtconv/error.hpp"
 #include "rtconv/layer.hpp"
@@ -94,6 +95,12 @@ template <class Options> void validate_conv_options(Options& o, bool allow_causa
     if (o.strides > 1 && o.dilation_rate > 1)
         throw Error("`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=(" +
                     std::to_string(o.strides) + ",) and dilation_rate=(" + std::to_string(o.dilation_rate) + ",)");
+    // rtconv's own limit, beyond Keras': the span is history a stream keeps and zeros the
+    // whole-sequence run pads with, frames times channels, whatever the weights' size.
+    if (std::int64_t(o.kernel_size - 1) * o.dilation_rate > kMaxLayerSpan)
+        throw Error("(kernel_size - 1) * dilation_rate must be at most " + std::to_string(kMaxLayerSpan) +
+                    " (rtconv's limit), got " + std::to_string(o.kernel_size - 1) + " * " +
+                    std::to_string(o.dilation_rate));
 }
 
 } // namespace rtconv::detail

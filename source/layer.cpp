@@ -1,5 +1,6 @@
 #include "rtconv/layer.hpp"
 
+#include "limits.hpp"
 #include "rtconv/error.hpp"
 
 #include <map>
@@ -144,6 +145,17 @@ Variable& Layer::add_weight(const std::string& name, const Shape& shape, const I
                             const std::optional<Regularizer>& regularizer,
                             const std::optional<Constraint>& constraint)
 {
+    // Checked before the initializer allocates: a layer's sizes may come from a file
+    // (kernel_size 10^9, filters 10^9), and their product may not even fit a size_t.
+    std::size_t held = 0;
+    for (const auto& v : variables_) held += v.value.size();
+    std::size_t size = 1;
+    for (const std::size_t d : shape)
+        size = d != 0 && size > detail::kMaxWeights / d ? detail::kMaxWeights + 1 : size * d;
+    if (held + size > detail::kMaxWeights)
+        throw Error("Layer '" + name_ + "' (" + class_name() + "): weight '" + name + "' of shape " +
+                    shape_to_string(shape) + " would make the layer hold more than " +
+                    std::to_string(detail::kMaxWeights) + " weights, rtconv's limit");
     variables_.push_back({name, initializer(shape, dtype_), initializer, regularizer, constraint});
     return variables_.back();
 }

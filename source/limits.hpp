@@ -14,6 +14,13 @@ namespace rtconv::detail {
 /// WaveNet holds 13,802.
 constexpr std::size_t kMaxWeights = std::size_t(1) << 26;
 
+/// Layers of a model file's Sequential, and of a WaveNet (its arrays together). However small, a
+/// layer costs kilobytes of plans, buffers and bookkeeping, and adding one walks those before it.
+constexpr std::size_t kMaxLayers = 4096;
+
+/// (kernel_size - 1) * dilation of one convolution: the history it keeps, 87 s at 48 kHz.
+constexpr std::int64_t kMaxLayerSpan = std::int64_t(1) << 22;
+
 /// Nesting of a model file's JSON. Model files nest about 8 deep; nlohmann's dump, copy and
 /// comparison recurse once per level, so a file of a million '[' would overflow the stack.
 constexpr std::size_t kMaxJsonDepth = 64;

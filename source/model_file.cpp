@@ -490,15 +490,24 @@ Sequential keras_model_from_json(const json& document, const std::string& source
     const json* weights = weights_object(document, file);
     std::optional<TensorShape> input_shape = stated_input_shape(document, config, layers, file);
 
-    std::vector<LayerEntry> entries;
+    // Where the layers are in config.layers: an InputLayer first gives the input shape, not a layer.
+    std::vector<std::size_t> indices;
     for (std::size_t i = 0; i < layers.size(); ++i) {
         if (string_member(layers[i], "class_name") == "InputLayer") {
             if (i == 0) continue;
             file.fail("config.layers[" + std::to_string(i) + "]", "an InputLayer may only come first");
         }
-        entries.push_back(make_layer(layers[i], i, source));
+        indices.push_back(i);
     }
-    if (!input_shape && !entries.empty()) input_shape = first_layer_input_shape(entries.front(), weights);
+    if (indices.size() > kMaxLayers)
+        file.fail("config.layers", std::to_string(indices.size()) + " layers, more than rtconv's limit of " +
+                                       std::to_string(kMaxLayers));
+    // Layers are made one at a time and each takes its weights from the file before the next is
+    // made (a layer whose config fixes its input shape builds as it is made): the layers built
+    // never hold more than the file's weights and one layer, which Layer::add_weight bounds.
+    std::optional<LayerEntry> first;
+    if (!indices.empty()) first = make_layer(layers[indices.front()], indices.front(), source);
+    if (!input_shape && first) input_shape = first_layer_input_shape(*first, weights);
 
     // Built into a local model that is returned only complete: a failure leaves nothing behind.
     Sequential model(config.is_object() && !string_member(config, "name").empty() ? string_member(config, "name")
@@ -506,14 +515,15 @@ Sequential keras_model_from_json(const json& document, const std::string& source
     if (!input_shape) return model; // no layers: nothing to build
     model.set_input_shape(*input_shape);
     TensorShape shape = *input_shape;
-    for (auto& entry : entries) {
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+        LayerEntry entry = k == 0 ? std::move(*first) : make_layer(layers[indices[k]], indices[k], source);
         entry.where.run("input shape " + shape_to_string(shape), [&] {
             model.add(std::move(entry.layer));
             shape = model.layers().back()->compute_output_shape(shape);
         });
+        load_layer_weights(*model.layers().back(), weights, entry.where);
     }
     check_weight_names(weights, model, file);
-    for (std::size_t i = 0; i < entries.size(); ++i) load_layer_weights(*model.layers()[i], weights, entries[i].where);
     model.metadata() = read_metadata(document, file);
     return model;
 }

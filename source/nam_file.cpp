@@ -7,6 +7,7 @@
 // then the head rechannel, and head_scale last. PyTorch layouts (out, in, tap) become Keras
 // layouts (tap, in, out) here; tap K-1 is the newest sample in both.
 #include "json_reading.hpp"
+#include "limits.hpp"
 #include "model_formats.hpp"
 #include "rtconv/wavenet.hpp"
 
@@ -251,6 +252,16 @@ Sequential nam_model_from_json(const json& document, const std::string& source)
     const json* arrays = find_member(*config, "layers");
     if (!arrays || !arrays->is_array() || arrays->empty())
         file.fail("config.layers", "missing or not a non-empty list of layer arrays");
+
+    // Counted before any layer's options are made: a list of millions of dilations would
+    // otherwise take gigabytes of options before validate() could refuse them.
+    std::size_t layer_count = 0;
+    for (const json& array : *arrays)
+        if (const json* dilations = find_member(array, "dilations"); dilations && dilations->is_array())
+            layer_count += dilations->size();
+    if (layer_count > kMaxLayers)
+        file.fail("config.layers", "the layer arrays hold " + std::to_string(layer_count) +
+                                       " layers (dilations), more than rtconv's limit of " + std::to_string(kMaxLayers));
 
     WaveNetOptions options;
     options.name = "wavenet";

@@ -8,6 +8,7 @@
 // layer's own, which RTNeural runs as a layer after it.
 #include "json_reading.hpp"
 #include "layer_config.hpp"
+#include "limits.hpp"
 #include "model_formats.hpp"
 #include "rtconv/activation_layer.hpp"
 #include "rtconv/batch_normalization.hpp"
@@ -55,8 +56,8 @@ std::size_t read_output_channels(const json& entry, const Where& where)
 {
     const json* shape = find_member(entry, "shape");
     if (!shape) where.fail("shape", "missing; expected the layer's output shape, e.g. [null, null, 8]");
-    if (!shape->is_array() || shape->empty() || !shape->back().is_number_integer() ||
-        shape->back().get<std::int64_t>() <= 0)
+    // An int, as Keras' sizes are: a wider count would wrap when it becomes filters or units.
+    if (!shape->is_array() || shape->empty() || !int_value(shape->back()) || *int_value(shape->back()) <= 0)
         where.fail("shape", "expected the layer's output shape, a list ending in its channel count, got " +
                                 shape->dump());
     return shape->back().get<std::size_t>();
@@ -69,8 +70,8 @@ const json& read_weights(const json& entry, const Where& where)
     return *weights;
 }
 
-/// The rtconv layer for one RTNeural entry, not built yet. Its fields are checked here, so the
-/// constructors' own checks cannot fail.
+/// The rtconv layer for one RTNeural entry, not built yet. Its fields are checked here; of the
+/// constructors' own checks only rtconv's limits (beyond RTNeural's) can fail, reported at `where`.
 std::unique_ptr<Layer> make_layer(const std::string& type, const json& entry, const std::string& name,
                                   std::size_t in_channels, const Where& where)
 {
@@ -85,7 +86,7 @@ std::unique_ptr<Layer> make_layer(const std::string& type, const json& entry, co
         o.activation = read_activation(entry, where);
         o.use_bias = read_weights(entry, where).size() != 1;
         o.name = name;
-        return std::make_unique<Conv1D>(std::move(o));
+        return where.run("", [&] { return std::make_unique<Conv1D>(std::move(o)); });
     }
     if (type == "dense" || type == "time-distributed-dense") {
         DenseOptions o;
@@ -149,6 +150,9 @@ Sequential rtneural_model_from_json(const json& document, const std::string& sou
         file.fail("in_shape", "a 4-d input (RTNeural's conv2d models): rtconv runs 1-D sequence models");
     const json* layers = find_member(document, "layers");
     if (!layers || !layers->is_array()) file.fail("layers", "missing or not a list");
+    if (layers->size() > kMaxLayers)
+        file.fail("layers", std::to_string(layers->size()) + " layers, more than rtconv's limit of " +
+                                std::to_string(kMaxLayers));
 
     // Built into a local model that is returned only complete: a failure leaves nothing behind.
     Sequential model("rtneural");

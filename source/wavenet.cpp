@@ -2,6 +2,7 @@
 
 #include "activation_formulas.hpp"
 #include "json_reading.hpp"
+#include "limits.hpp"
 #include "rtconv/error.hpp"
 #include "wavenet_stream.hpp"
 
@@ -68,11 +69,11 @@ template <class T, class F> void for_each_value(T* values, std::size_t n, F&& f)
 }
 
 // Far beyond any trained WaveNet: they turn a corrupt or hostile file's sizes into an error
-// instead of an allocation of gigabytes.
+// instead of an allocation of gigabytes (with limits.hpp's kMaxLayerSpan and kMaxWeights).
 constexpr int kMaxChannels = 4096;
 constexpr int kMaxKernelSize = 1024;
-constexpr std::int64_t kMaxLayerSpan = std::int64_t(1) << 22; ///< (kernel_size - 1) * dilation
-constexpr std::size_t kMaxWeights = std::size_t(1) << 26;
+using detail::kMaxLayerSpan;
+using detail::kMaxWeights;
 
 void require_positive(int value, const std::string& where)
 {
@@ -229,6 +230,11 @@ template void WaveNetActivation::apply<double>(double*, std::size_t, std::size_t
 void WaveNetOptions::validate() const
 {
     if (arrays.empty()) invalid("arrays", "a WaveNet needs at least one layer array");
+    std::size_t layers = 0;
+    for (const auto& a : arrays) layers += a.layers.size();
+    if (layers > detail::kMaxLayers)
+        invalid("arrays", "the arrays hold " + std::to_string(layers) + " layers, more than rtconv's limit of " +
+                              std::to_string(detail::kMaxLayers));
     if (!std::isfinite(head_scale)) invalid("head_scale", "must be a finite number");
     for (std::size_t a = 0; a < arrays.size(); ++a) {
         const WaveNetArrayOptions& ao = arrays[a];

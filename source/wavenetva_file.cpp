@@ -6,6 +6,7 @@
 // the activations before W_out, so the output 1x1 becomes one head 1x1 per layer (its slice of W)
 // summed in the head; its bias rides on the first layer's.
 #include "json_reading.hpp"
+#include "limits.hpp"
 #include "model_formats.hpp"
 #include "rtconv/wavenet.hpp"
 
@@ -102,6 +103,10 @@ Sequential wavenetva_model_from_json(const json& document, const std::string& so
     const json* dilations = find_member(document, "dilations");
     if (!dilations || !dilations->is_array() || dilations->empty())
         file.fail("dilations", "missing or not a non-empty list of integers");
+    // Before a layer's options are made for each (see nam_file.cpp).
+    if (dilations->size() > kMaxLayers)
+        file.fail("dilations", std::to_string(dilations->size()) + " layers, more than rtconv's limit of " +
+                                   std::to_string(kMaxLayers));
 
     WaveNetArrayOptions array;
     array.input_size = inputs;
