@@ -74,6 +74,8 @@ template <class T> struct Planar {
         ld = cols_ + kTimeSlack;
         if (data.size() < rows * ld + kTimeSlack) data.resize(rows * ld + kTimeSlack);
     }
+    /// Bytes resize(rows, cols) allocates, in floating point: a host's sizes may overflow size_t.
+    static double bytes(double rows_, double cols_) { return (rows_ * (cols_ + kTimeSlack) + kTimeSlack) * sizeof(T); }
     T* row(std::size_t r) { return data.data() + r * ld; }
     const T* row(std::size_t r) const { return data.data() + r * ld; }
 };

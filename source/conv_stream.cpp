@@ -29,6 +29,18 @@ template <class T> void ConvStream<T>::prepare(const ConvPlan& plan, std::size_t
     if (frames > 0 && frames <= max_frames) staged_.resize(g.in_channels, frames + max_frames);
 }
 
+template <class T> double ConvStream<T>::footprint(const ConvPlan& plan, double max_frames)
+{
+    const ConvGeometry& g = plan.geometry;
+    const double in = double(g.in_channels), k = double(g.kernel_size), history = (k - 1) * double(g.dilation);
+    const bool frame_major = history > 0 && max_frames < double(kFrameKernelMaxFrames);
+    const double ring = (in * (frame_major ? 0 : history) + kTimeSlack) * sizeof(T);
+    const double frame_ring = frame_major ? (history + max_frames) * in * sizeof(T) : 0;
+    const double staged = !frame_major && history > 0 && history <= max_frames ? Planar<T>::bytes(in, history + max_frames) : 0;
+    const double taps = k * (sizeof(ConvTap<T>) + 2 * sizeof(std::size_t)) + (2 * k + 2) * sizeof(std::size_t);
+    return ring + frame_ring + staged + taps;
+}
+
 template <class T> std::size_t ConvStream<T>::segment_cuts(std::size_t n)
 {
     std::size_t count = 0;

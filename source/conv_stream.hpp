@@ -21,6 +21,9 @@ public:
     /// Allocates the history and scratch for blocks of up to max_frames: call outside the audio
     /// thread. `plan` must outlive the stream.
     void prepare(const ConvPlan& plan, std::size_t max_frames);
+    /// Bytes prepare(plan, max_frames) allocates, in floating point: a host's sizes may overflow
+    /// size_t, and prepare() must be refused before they are multiplied out.
+    static double footprint(const ConvPlan& plan, double max_frames);
     void reset()
     {
         history_.reset();

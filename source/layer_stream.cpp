@@ -1,6 +1,7 @@
 #include "layer_stream.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace rtconv::detail {
 
@@ -33,6 +34,17 @@ template <class T> void LayerStream<T>::prepare(const StreamLayer& layer, std::s
     negative_slopes_.assign(layer.negative_slopes.begin(), layer.negative_slopes.end());
     frame_out_.assign(channels, T(0));
     reset();
+}
+
+template <class T> double LayerStream<T>::footprint(const StreamLayer& layer, double max_frames)
+{
+    double bytes = layer.wavenet ? WaveNetStream<T>::footprint(*layer.wavenet, max_frames) : 0;
+    for (const ConvPlan& phase : layer.phases) bytes += ConvStream<T>::footprint(phase, max_frames);
+    const double channels = double(layer.conv_channels());
+    if (layer.up > 1 || layer.down > 1) bytes += Planar<T>::bytes(channels * double(layer.up), max_frames);
+    if (!layer.frame_activation.is_elementwise())
+        bytes += Planar<T>::bytes(channels, std::ceil(max_frames * double(layer.up) / double(layer.down)));
+    return bytes + (2 * channels + double(layer.negative_slopes.size())) * sizeof(T);
 }
 
 template <class T> void LayerStream<T>::reset()

@@ -47,6 +47,8 @@ template <class T> class LayerStream {
 public:
     /// Allocates for blocks of up to max_frames input frames. `layer` must outlive the stream.
     void prepare(const StreamLayer& layer, std::size_t max_frames);
+    /// Bytes prepare(layer, max_frames) allocates (see ConvStream::footprint).
+    static double footprint(const StreamLayer& layer, double max_frames);
     void reset();
     /// Reads n frames of `in`, writes the output frames to `out` and returns how many.
     std::size_t process(const Planar<T>& in, std::size_t n, Planar<T>& out);

@@ -4,7 +4,7 @@
 // the limit, where it would otherwise be an allocation of gigabytes, a crash or a hang
 // (docs/robustness.md lists them with what each refusal says). The limits a host may want to
 // check itself are public: max_model_file_bytes, max_npy_file_bytes, min_sample_rate and
-// max_sample_rate.
+// max_sample_rate, max_stream_bytes.
 #include <cstddef>
 #include <cstdint>
 
@@ -29,5 +29,9 @@ constexpr std::size_t kMaxJsonDepth = 64;
 /// number, so a model at kMaxWeights takes 1 GiB; the rest is room for configs. Without it a file
 /// of "{}" repeated would take 27 times its size.
 constexpr std::size_t kMaxJsonMemory = std::size_t(3) << 29;
+
+/// Product of a streamed model's strides, up and down separately: the stream's frame counts are
+/// multiplied by it, and a transposed layer streams as one convolution per output phase.
+constexpr std::size_t kMaxStreamRate = std::size_t(1) << 16;
 
 } // namespace rtconv::detail

@@ -3,6 +3,8 @@
 #include "conv_config.hpp"
 #include "denormals.hpp"
 #include "layer_stream.hpp"
+#include "limits.hpp"
+#include "printable.hpp"
 #include "rtconv/activation_layer.hpp"
 #include "rtconv/batch_normalization.hpp"
 #include "rtconv/conv1d.hpp"
@@ -15,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace rtconv {
 namespace detail {
@@ -46,7 +49,7 @@ template <class T> void interleave(const Planar<T>& rows, std::size_t channels, 
 
 [[noreturn]] void refuse(const Layer& layer, const std::string& why)
 {
-    throw Error("Layer '" + layer.name() + "' (" + layer.class_name() + ") cannot be streamed: " + why);
+    throw Error(printable("Layer '" + layer.name() + "' (" + layer.class_name() + ") cannot be streamed: " + why));
 }
 
 DType dtype_of_stream(bool is_float)
@@ -111,6 +114,13 @@ StreamLayer conv1d_transpose_layer(const Conv1DTranspose& conv, DType dtype, std
                       s = static_cast<std::size_t>(o.strides), filters = static_cast<std::size_t>(o.filters);
     StreamLayer layer;
     layer.in_channels = kernel.shape()[2];
+    // One convolution per output phase, each of at least one tap: max(k, s) taps in all.
+    if (s > kMaxStreamRate)
+        refuse(conv, "strides " + std::to_string(s) + " is more than " + std::to_string(kMaxStreamRate) +
+                         " output phases, rtconv's limit");
+    if (double(std::max(k, s)) * double(filters) * double(layer.in_channels) > double(kMaxWeights))
+        refuse(conv, "its " + std::to_string(s) + " phases would hold more than " + std::to_string(kMaxWeights) +
+                         " weights, rtconv's limit");
     layer.frame_activation = frame_activation(conv, o.activation, o.data_format, filters);
     layer.out_channels = layer.frame_activation.output_channels(filters);
     layer.up = s;
@@ -233,15 +243,23 @@ template <class T> BasicModelStream<T>::BasicModelStream(const Sequential& model
     : state_(std::make_unique<detail::ModelStreamState<T>>())
 {
     if (model.layers().empty()) throw Error("Sequential model '" + model.name() + "' has no layers to stream");
-    std::size_t delay = 0;
+    std::size_t delay = 0, up = 1, down = 1;
     const auto& input_shape = model.input_shape();
     std::size_t channels = input_shape && input_shape->back() ? static_cast<std::size_t>(*input_shape->back()) : 0;
     for (const auto& layer : model.layers()) {
         detail::StreamLayer s =
             detail::stream_layer(*layer, detail::dtype_of_stream(std::is_same_v<T, float>), delay, channels);
         if (!state_->layers.empty() && s.in_channels != state_->layers.back().out_channels)
-            throw Error("Layer '" + layer->name() + "' expects " + std::to_string(s.in_channels) +
-                        " channels but receives " + std::to_string(state_->layers.back().out_channels));
+            throw Error(detail::printable("Layer '" + layer->name() + "' expects " + std::to_string(s.in_channels) +
+                                          " channels but receives " +
+                                          std::to_string(state_->layers.back().out_channels)));
+        // Frame counts are multiplied by these products (and prewarm runs whole decimation
+        // periods), so they must stay far from overflowing.
+        up *= s.up;
+        down *= s.down;
+        if (up > detail::kMaxStreamRate || down > detail::kMaxStreamRate)
+            detail::refuse(*layer, "the strides up to it multiply to " + std::to_string(std::max(up, down)) +
+                                       ", more than " + std::to_string(detail::kMaxStreamRate) + ", rtconv's limit");
         delay = s.delay;
         channels = s.out_channels;
         state_->layers.push_back(std::move(s));
@@ -252,10 +270,30 @@ template <class T> BasicModelStream<T>::~BasicModelStream() = default;
 template <class T> BasicModelStream<T>::BasicModelStream(BasicModelStream&&) noexcept = default;
 template <class T> BasicModelStream<T>& BasicModelStream<T>::operator=(BasicModelStream&&) noexcept = default;
 
+template <class T> double BasicModelStream<T>::prepare_bytes(const StreamSpec& spec) const
+{
+    // What prepare() allocates, lane by lane: the buffers between layers and each layer's stream.
+    double frames = double(spec.max_block_size);
+    double lane = detail::Planar<T>::bytes(double(input_channels()), frames);
+    for (const auto& layer : state_->layers) {
+        lane += detail::LayerStream<T>::footprint(layer, frames);
+        frames = std::ceil(frames * double(layer.up) / double(layer.down));
+        lane += detail::Planar<T>::bytes(double(layer.conv_channels()), frames);
+    }
+    return double(spec.channels) * lane;
+}
+
 template <class T> void BasicModelStream<T>::prepare(const StreamSpec& spec)
 {
     if (spec.max_block_size == 0) throw Error("StreamSpec.max_block_size must be at least 1");
     if (spec.channels == 0) throw Error("StreamSpec.channels must be at least 1");
+    if (const double bytes = prepare_bytes(spec); bytes > double(max_stream_bytes)) {
+        char amount[32];
+        std::snprintf(amount, sizeof amount, "%.3g", bytes);
+        throw Error("StreamSpec: max_block_size " + std::to_string(spec.max_block_size) + " and channels " +
+                    std::to_string(spec.channels) + " would make the stream allocate " + amount +
+                    " bytes, more than rtconv's limit of " + std::to_string(max_stream_bytes) + " (1 GiB)");
+    }
     auto& st = *state_;
     st.max_block = spec.max_block_size;
     st.lanes.assign(spec.channels, {});

@@ -180,6 +180,28 @@ template <class T> void WaveNetStream<T>::prepare(const WaveNetPlan& plan, std::
     head_out_.resize(head_rows, max_frames);
 }
 
+template <class T> double WaveNetStream<T>::footprint(const WaveNetPlan& plan, double max_frames)
+{
+    double bytes = 0;
+    std::size_t rows = 0, conv_rows = 0, side_rows = 0, head_rows = plan.output_channels;
+    for (const WaveNetArrayPlan& array : plan.arrays) {
+        bytes += ConvStream<T>::footprint(array.rechannel, max_frames);
+        if (array.head) bytes += ConvStream<T>::footprint(*array.head, max_frames);
+        for (const WaveNetLayerPlan& layer : array.layers) {
+            bytes += ConvStream<T>::footprint(layer.conv, max_frames);
+            if (layer.layer1x1) bytes += ConvStream<T>::footprint(*layer.layer1x1, max_frames);
+            if (layer.head1x1) bytes += ConvStream<T>::footprint(*layer.head1x1, max_frames);
+            conv_rows = std::max(conv_rows, layer.conv.geometry.filters);
+            side_rows = std::max(side_rows, layer.bottleneck);
+        }
+        rows = std::max(rows, array.channels + array.condition);
+        side_rows = std::max(side_rows, array.head_inputs);
+        head_rows = std::max({head_rows, array.head_inputs, array.head_outputs});
+    }
+    return bytes + 2 * Planar<T>::bytes(double(rows), max_frames) + Planar<T>::bytes(double(conv_rows), max_frames) +
+           Planar<T>::bytes(double(side_rows), max_frames) + 2 * Planar<T>::bytes(double(head_rows), max_frames);
+}
+
 template <class T> void WaveNetStream<T>::reset()
 {
     for (auto& array : arrays_) {

@@ -49,6 +49,8 @@ template <class T> class WaveNetStream {
 public:
     /// Allocates for blocks of up to max_frames. `plan` must outlive the stream.
     void prepare(const WaveNetPlan& plan, std::size_t max_frames);
+    /// Bytes prepare(plan, max_frames) allocates (see ConvStream::footprint).
+    static double footprint(const WaveNetPlan& plan, double max_frames);
     void reset();
     /// in: input_channels rows; out: output_channels rows; n <= max_frames. No allocation.
     void process(const Planar<T>& in, std::size_t n, Planar<T>& out);

@@ -20,6 +20,10 @@
 
 namespace rtconv {
 
+/// The most prepare() allocates for one stream: 1 GiB. A host's block size and channel count
+/// multiply with the model's channels and history; beyond this prepare() throws instead.
+inline constexpr std::size_t max_stream_bytes = std::size_t(1) << 30;
+
 struct StreamSpec {
     double sample_rate = 48000.0;
     std::size_t max_block_size = 512;
@@ -30,14 +34,19 @@ namespace detail { template <class T> struct ModelStreamState; }
 
 template <class T> class BasicModelStream {
 public:
-    /// Copies what it needs from the model; throws rtconv::Error naming a layer it cannot stream.
+    /// Copies what it needs from the model; throws rtconv::Error naming a layer it cannot stream,
+    /// among them strides that multiply to more than 65536 (up or down), rtconv's limit.
     explicit BasicModelStream(const Sequential& model);
     ~BasicModelStream();
     BasicModelStream(BasicModelStream&&) noexcept;
     BasicModelStream& operator=(BasicModelStream&&) noexcept;
 
-    /// Allocates everything process() will use.
+    /// Allocates everything process() will use. Throws rtconv::Error, leaving the stream as it
+    /// was, when that would be more than max_stream_bytes.
     void prepare(const StreamSpec& spec);
+    /// Bytes prepare(spec) allocates: buffers and history, not the vectors' own bookkeeping.
+    /// A double, since a host's sizes may overflow any integer.
+    double prepare_bytes(const StreamSpec& spec) const;
     void reset();
     /// Settles every history into the steady state of silent input, as if silence had always been
     /// playing (NAM's prewarm), so a model whose biases make sound from silence starts without a
