@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <system_error>
@@ -54,6 +55,10 @@ const char* const render_help =
 namespace {
 
 constexpr std::size_t default_block = 64;
+/// Samples a render holds at each stage (the input, the input at the model's rate, the output):
+/// 2^28, 1 GiB as float32, 46 minutes of 48 kHz stereo. Every stage is held whole, in float and
+/// in the model's type, so a 2 GB file would otherwise take several times its size in memory.
+constexpr double max_samples = double(1 << 28);
 /// Renders shorter than this show no progress bar.
 constexpr double progress_delay_seconds = 1.0;
 
@@ -72,12 +77,28 @@ struct InputFile {
     int format = 0; ///< libsndfile's container | sample format | endianness
 };
 
+/// Refuses a stage of `samples` beyond max_samples, before it is allocated.
+void check_samples(double samples, const std::string& path, const std::string& stage)
+{
+    if (samples > max_samples)
+        throw Error(path + ": " + stage + " would be " + std::to_string(std::llround(samples)) +
+                    " samples, more than rtconv render holds in memory (" + std::to_string(std::llround(max_samples)) +
+                    ", 1 GiB as float32): render a shorter file");
+}
+
 InputFile read_audio(const std::string& path)
 {
     SF_INFO info{};
     const SoundFile file(sf_open(path.c_str(), SFM_READ, &info), &sf_close);
     if (!file) throw Error(path + ": cannot read audio: " + sf_strerror(nullptr));
     if (info.frames <= 0) throw Error(path + ": no audio frames to render");
+    // libsndfile refuses a rate of 0 or below; a header may still say 1 Hz or 2 GHz, which the
+    // resampler and the output's rate (a rate times the model's strides) cannot take.
+    if (info.samplerate < min_sample_rate || info.samplerate > max_sample_rate)
+        throw Error(path + ": sample rate " + std::to_string(info.samplerate) + " Hz: rtconv renders audio at " +
+                    std::to_string(std::lround(min_sample_rate)) + " to " + std::to_string(std::lround(max_sample_rate)) +
+                    " Hz");
+    check_samples(double(info.frames) * double(info.channels), path, "the audio");
     InputFile input{{std::vector<float>(static_cast<std::size_t>(info.frames) * static_cast<std::size_t>(info.channels)),
                      static_cast<std::size_t>(info.channels), static_cast<double>(info.samplerate)},
                     info.format};
@@ -374,11 +395,22 @@ template <class T> int render_as(Sequential& model, const RenderRequest& request
         throw Error(request.in_path + ": the model changes the sample rate by " + std::to_string(up) + "/" +
                     std::to_string(down) + ", which makes " + std::to_string(std::llround(audio.sample_rate)) +
                     " Hz into a rate that is not a whole number of Hz");
+    if (out_rate > double(std::numeric_limits<int>::max()))
+        throw Error(request.in_path + ": the model changes the sample rate by " + std::to_string(up) + "/" +
+                    std::to_string(down) + ", which makes " + std::to_string(std::llround(audio.sample_rate)) +
+                    " Hz into more than a sound file's rate can be");
     const int out_format = output_format(input.format, request.out_path, request.float_samples);
     OutputFile output(request.out_path, out_format, lanes.count * stream.output_channels(), static_cast<int>(out_rate));
 
     const double model_rate = model.metadata().sample_rate.value_or(audio.sample_rate);
     const bool resampling = model_rate != audio.sample_rate;
+    // Both rates lie within [min_sample_rate, max_sample_rate], so each stage is at most 768 times
+    // the input; the model's own strides multiply the output by up to rtconv's limit of 65536.
+    const double frames_at_model_rate = std::round(double(audio.frames()) * model_rate / audio.sample_rate);
+    check_samples(frames_at_model_rate * double(audio.channels), request.in_path, "the audio at the model's rate");
+    check_samples(std::ceil(frames_at_model_rate * double(up) / double(down)) * double(lanes.count) *
+                      double(stream.output_channels()),
+                  request.in_path, "the output");
     if (resampling)
         std::fprintf(stderr, "rtconv: resampling %g Hz to the model's %g Hz and the output back\n", audio.sample_rate,
                      model_rate);
