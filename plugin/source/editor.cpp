@@ -36,6 +36,7 @@ Editor::Knob::Knob(Editor& editor, const char* parameter_id, const juce::String&
     label.setJustificationType(juce::Justification::centred);
     label.attachToComponent(&slider, false);
     slider.setTitle(name);
+    slider.setWantsKeyboardFocus(true); // JUCE's sliders take no focus by default; the arrow keys then turn them
     editor.addAndMakeVisible(slider);
 }
 

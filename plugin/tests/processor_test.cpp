@@ -6,7 +6,9 @@
 // - a mono layout gives what the left channel of the stereo layout gives;
 // - a model file loaded while audio runs (the editor's load button) takes over, with a crossfade;
 // - a file that fails to load leaves the current model playing, unchanged, and says why;
-// - processBlock before prepareToPlay outputs silence.
+// - processBlock before prepareToPlay outputs silence;
+// - the editor shows the model, rates, latency and a failed load's error, takes dropped files,
+//   and Tab reaches every control.
 // Prints "processor test: ok" when every check passes.
 //
 //   rtconv_plugin_processor_test --swap-model FILE
@@ -15,13 +17,16 @@
 
 #include <juce_audio_processors/juce_audio_processors.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #if RTCONV_WITH_RTSAN
 extern "C" void __rtsan_realtime_enter();
@@ -220,6 +225,62 @@ void test_load_while_playing(const std::string& other_model)
           "the first model plays until the load and the new one after it");
 }
 
+/// The texts of every label in `root`'s tree.
+juce::StringArray label_texts(juce::Component& root)
+{
+    juce::StringArray texts;
+    if (auto* label = dynamic_cast<juce::Label*>(&root)) texts.add(label->getText());
+    for (juce::Component* child : root.getChildren()) texts.addArray(label_texts(*child));
+    return texts;
+}
+
+bool any_contains(const juce::StringArray& texts, const juce::String& part)
+{
+    for (const juce::String& text : texts)
+        if (text.contains(part)) return true;
+    return false;
+}
+
+void test_editor()
+{
+    Harness harness(2);
+    harness.prepare();
+    const juce::TemporaryFile broken(".json");
+    broken.getFile().replaceWithText("{\"class_name\": \"Sequential\"");
+    std::unique_ptr<juce::AudioProcessorEditor> editor(harness.processor.createEditor());
+    auto* drop_target = dynamic_cast<juce::FileDragAndDropTarget*>(editor.get());
+    const juce::StringArray dropped{broken.getFile().getFullPathName()};
+    check(drop_target != nullptr && drop_target->isInterestedInFileDrag(dropped), "the editor takes a dropped file");
+    drop_target->filesDropped(dropped, 10, 10);
+    wait_for([&] { return !harness.processor.status().load_error.empty(); });
+
+    // A new editor shows the status at once (the open one polls it on the message loop).
+    editor.reset(harness.processor.createEditor());
+    const juce::StringArray texts = label_texts(*editor);
+    check(any_contains(texts, "wavenet_a1_standard.nam") && any_contains(texts, "Host 48 kHz, the model's own rate") &&
+              any_contains(texts, "Latency 0 samples") && any_contains(texts, "receptive field"),
+          "the editor shows the model, its architecture, the rates and the latency");
+    check(any_contains(texts, broken.getFile().getFileName() + ": not valid JSON"),
+          "the editor shows why the dropped file did not load");
+
+    const auto traverser = editor->createKeyboardFocusTraverser();
+    std::vector<juce::Slider*> sliders;
+    int buttons = 0;
+    for (juce::Component* component : traverser->getAllComponents(editor.get())) {
+        if (auto* slider = dynamic_cast<juce::Slider*>(component)) sliders.push_back(slider);
+        buttons += dynamic_cast<juce::Button*>(component) != nullptr;
+    }
+    check(sliders.size() == 3 && buttons == 2, "Tab reaches the three knobs, the load button and bypass (" +
+                                                   std::to_string(sliders.size()) + " knobs, " +
+                                                   std::to_string(buttons) + " buttons)");
+    if (sliders.empty()) return;
+    const std::atomic<float>& input_gain = *harness.processor.parameters().getRawParameterValue("input_gain");
+    const float before = input_gain.load();
+    sliders.front()->keyPressed(juce::KeyPress(juce::KeyPress::upKey));
+    check(std::abs(input_gain.load() - before - 0.1f) < 1e-4f,
+          "the up arrow on the first knob raises the input gain by one step of 0.1 dB");
+}
+
 /// An allocation from libstdc++'s operator new in the realtime scope.
 int allocate_in_realtime_scope()
 {
@@ -247,6 +308,7 @@ int main(int argc, char** argv)
         test_unprepared();
         test_blocks_and_layouts();
         test_load_while_playing(argv[2]);
+        test_editor();
     } catch (const std::exception& e) {
         std::printf("error: %s\n", e.what());
         return 1;
