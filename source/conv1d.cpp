@@ -91,6 +91,7 @@ void Conv1D::build_weights(const TensorShape& input_shape)
         throw Error("The number of input channels must be evenly divisible by the number of groups. Received "
                     "groups=" + std::to_string(options_.groups) + ", but the input has " + std::to_string(channels) +
                     " channels (full input shape is " + shape_to_string(input_shape) + ").");
+    detail::check_history(*this, options_.kernel_size, options_.dilation_rate, channels);
     compute_output_shape(input_shape);
     input_channels_ = channels;
 

@@ -77,6 +77,7 @@ void Conv1DTranspose::build_weights(const TensorShape& input_shape)
     const bool cf = options_.data_format == "channels_first";
     detail::check_conv_input(name(), input_shape, cf, 0);
     const std::size_t channels = static_cast<std::size_t>(*input_shape[cf ? 1 : 2]);
+    detail::check_history(*this, options_.kernel_size, options_.dilation_rate, channels);
     input_channels_ = channels;
     const std::size_t k = static_cast<std::size_t>(options_.kernel_size);
     const std::size_t f = static_cast<std::size_t>(options_.filters);

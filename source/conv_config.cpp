@@ -72,6 +72,15 @@ std::int64_t conv_pad_left(std::int64_t length, std::int64_t kernel_size, const 
     return 0;
 }
 
+void check_history(const Layer& layer, std::int64_t kernel_size, std::int64_t dilation, std::size_t channels)
+{
+    const std::int64_t span = (kernel_size - 1) * dilation;
+    if (double(span) * double(channels) > double(kMaxWeights))
+        throw Error("Layer '" + layer.name() + "' (" + layer.class_name() + "): its history of (kernel_size - 1) * " +
+                    "dilation_rate = " + std::to_string(span) + " frames of " + std::to_string(channels) +
+                    " input channels would hold more than " + std::to_string(kMaxWeights) + " values, rtconv's limit");
+}
+
 void check_conv_input(const std::string& layer_name, const TensorShape& shape, bool channels_first,
                       std::size_t built_channels)
 {
@@ -83,6 +92,9 @@ void check_conv_input(const std::string& layer_name, const TensorShape& shape, b
     if (!channels)
         throw Error(prefix + "the channel axis of the input must be defined. Full shape received: " +
                     shape_to_string(shape));
+    // rtconv's own checks, beyond Keras': an empty axis makes an empty kernel or output.
+    if (*channels == 0)
+        throw Error(prefix + "the input has 0 channels. Full shape received: " + shape_to_string(shape));
     const auto& steps = shape[channels_first ? 2 : 1];
     if (steps && *steps == 0)
         throw Error(prefix + "the input has 0 steps. Full shape received: " + shape_to_string(shape));

@@ -31,6 +31,11 @@ std::int64_t conv_transpose_output_length(std::int64_t length, std::int64_t kern
 std::int64_t conv_pad_left(std::int64_t length, std::int64_t kernel_size, const std::string& padding,
                            std::int64_t stride, std::int64_t dilation);
 
+/// rtconv's limit on a convolution's history, (kernel_size - 1) * dilation frames of every input
+/// channel, which a stream keeps and the whole-sequence run pads with zeros: at most kMaxWeights
+/// values. A file's channel count and dilation may each be within their limits and their product not.
+void check_history(const Layer& layer, std::int64_t kernel_size, std::int64_t dilation, std::size_t channels);
+
 /// The layer's input spec: rank 3 and the channel count it was built with (0: not built yet).
 void check_conv_input(const std::string& layer_name, const TensorShape& shape, bool channels_first,
                       std::size_t built_channels);

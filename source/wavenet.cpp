@@ -4,11 +4,13 @@
 #include "json_reading.hpp"
 #include "limits.hpp"
 #include "rtconv/error.hpp"
+#include "rtconv/stream.hpp"
 #include "wavenet_stream.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <utility>
 
 namespace rtconv {
@@ -494,6 +496,14 @@ template <class T> static void run_wavenet(const WaveNet& wavenet, const Tensor&
     constexpr std::size_t kChunk = 4096;
     const detail::WaveNetPlan plan = detail::WaveNetPlan::make(wavenet, x.dtype());
     const std::size_t steps = x.shape()[1], cin = plan.input_channels, cout = plan.output_channels;
+    // The run is a stream, so it is refused where ModelStream::prepare would be: a file's
+    // dilations times channels could otherwise ask for many gigabytes of history.
+    if (const double bytes = detail::WaveNetStream<T>::footprint(plan, kChunk); bytes > double(max_stream_bytes)) {
+        char amount[32];
+        std::snprintf(amount, sizeof amount, "%.3g", bytes);
+        throw Error("Layer '" + wavenet.name() + "' (WaveNet): its history and buffers would take " + amount +
+                    " bytes, more than rtconv's limit of " + std::to_string(max_stream_bytes) + " (1 GiB)");
+    }
     detail::WaveNetStream<T> stream;
     stream.prepare(plan, kChunk);
     detail::Planar<T> in, out;
