@@ -14,6 +14,7 @@
 #include <rtconv/model_file.hpp>
 #include <rtconv/npy.hpp>
 #include <rtconv/stream.hpp>
+#include <rtconv/wavenet.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -351,13 +352,27 @@ TEST_CASE("bad input: zero and huge sizes in a native file are refused before an
              c["filters"] = 1 << 10;
          },
          {"layer 'conv' (Conv1D)", "weight 'kernel' of shape (1048576, 1, 1024)", "more than 67108864 weights"}},
-        {"10^12 input channels", [](json& c) { c["batch_input_shape"] = {nullptr, nullptr, 1000000000000LL}; },
-         {"layer 'conv' (Conv1D)", "(2, 1000000000000, 1)", "more than 67108864 weights"}},
-        {"a shape whose product overflows", [](json& c) {
+        // Kernel 1 keeps no history, so the weights are what is too large.
+        {"10^12 input channels",
+         [](json& c) {
+             c["kernel_size"] = {1};
+             c["batch_input_shape"] = {nullptr, nullptr, 1000000000000LL};
+         },
+         {"layer 'conv' (Conv1D)", "(1, 1000000000000, 1)", "more than 67108864 weights"}},
+        {"a shape whose product overflows",
+         [](json& c) {
+             c["kernel_size"] = {1};
              c["filters"] = 2147483647;
              c["batch_input_shape"] = {nullptr, nullptr, 9223372036854775807LL};
          },
-         {"layer 'conv' (Conv1D)", "more than 67108864 weights"}},
+         {"layer 'conv' (Conv1D)", "(1, 9223372036854775807, 2147483647)", "more than 67108864 weights"}},
+        {"history of 2^21 frames of 64 channels",
+         [](json& c) {
+             c["dilation_rate"] = {1 << 21};
+             c["batch_input_shape"] = {nullptr, nullptr, 64};
+         },
+         {"layer 'conv' (Conv1D)", "history of (kernel_size - 1) * dilation_rate = 2097152 frames of 64 input channels",
+          "more than 67108864 values"}},
     };
     for (const auto& c : cases) {
         INFO(c.what);
@@ -612,6 +627,46 @@ TEST_CASE("bad input: prepare_bytes is what prepare allocates", "[bad_input]")
     const rtconv::Sequential long_history = conv_model(8, 1, 2, 1 << 22);
     rtconv::ModelStream history_stream(long_history);
     CHECK(history_stream.prepare_bytes({.max_block_size = 64, .channels = 1}) > 8.0 * (1 << 22) * sizeof(float));
+}
+
+TEST_CASE("bad input: a convolution whose history would hold over 2^26 values is refused when built", "[bad_input]")
+{
+    // 64 channels of 2^21 frames: within the channel and span limits, 2^27 values together (a
+    // stream's history, and the zeros the whole-sequence run pads with).
+    const std::string message = refusal([] { conv_model(64, 1, 2, 1 << 21); });
+    CHECK_THAT(message, StartsWith("Layer 'conv' (Conv1D): its history of (kernel_size - 1) * dilation_rate = 2097152 "
+                                   "frames of 64 input channels would hold more than 67108864 values"));
+    rtconv::Conv1DTransposeOptions t;
+    t.name = "up";
+    t.filters = 1;
+    t.kernel_size = 2;
+    t.dilation_rate = 1 << 21;
+    t.input_shape = rtconv::TensorShape{std::nullopt, 64};
+    CHECK_THAT(refusal([&] { rtconv::Conv1DTranspose conv(t); }),
+               StartsWith("Layer 'up' (Conv1DTranspose): its history of") && Contains("more than 67108864 values"));
+    CHECK_NOTHROW(conv_model(32, 1, 2, 1 << 21)); // 2^26 values exactly
+}
+
+TEST_CASE("bad input: a WaveNet whose history would take over 1 GiB is refused by the stream and the whole run", "[bad_input]")
+{
+    // One layer of 256 channels at dilation 2^22: 131 thousand weights, 4 GiB of history.
+    rtconv::WaveNetOptions o;
+    o.name = "wavenet";
+    rtconv::WaveNetArrayOptions array;
+    array.channels = 256;
+    array.layers.push_back({.kernel_size = 2, .dilation = 1 << 22});
+    array.head = rtconv::WaveNetHeadOptions{};
+    o.arrays.push_back(array);
+    rtconv::Sequential model("deep_history");
+    model.add(rtconv::WaveNet(o));
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_THAT(refusal([&] { model(rtconv::Tensor({1, 8, 1}, rtconv::DType::float32)); }),
+               StartsWith("Layer 'wavenet' (WaveNet): its history and buffers would take 4.") &&
+                   Contains("more than rtconv's limit of 1073741824 (1 GiB)"));
+    rtconv::ModelStream stream(model);
+    CHECK_THAT(refusal([&] { stream.prepare({.max_block_size = 64, .channels = 1}); }),
+               Contains("more than rtconv's limit of 1073741824"));
+    CHECK(seconds_since(start) < 1.0);
 }
 
 TEST_CASE("bad input: a stream refuses strides that multiply to more than 65536", "[bad_input]")
