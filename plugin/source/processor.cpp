@@ -2,6 +2,8 @@
 
 #include "editor.hpp"
 
+#include <rtconv/model_file.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -128,6 +130,11 @@ void Processor::load_model_file(const juce::File& file)
     loader_.addJob([this, file] {
         juce::MemoryBlock bytes;
         const std::scoped_lock lock(build_mutex_);
+        if (file.getSize() > static_cast<juce::int64>(rtconv::max_model_file_bytes)) {
+            load_error_ = file.getFullPathName().toStdString() + ": " + std::to_string(file.getSize()) +
+                          " bytes, more than a model file may have (" + std::to_string(rtconv::max_model_file_bytes) + ")";
+            return;
+        }
         if (!file.loadFileAsData(bytes)) {
             load_error_ = file.getFullPathName().toStdString() + ": cannot read the file";
             return;

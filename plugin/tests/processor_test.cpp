@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -262,6 +263,16 @@ void test_editor()
           "the editor shows the model, its architecture, the rates and the latency");
     check(any_contains(texts, broken.getFile().getFileName() + ": not valid JSON"),
           "the editor shows why the dropped file did not load");
+
+    // A 2 GB file (sparse: no disk, no time) is refused by its size, before it is read.
+    const juce::TemporaryFile huge(".nam");
+    huge.getFile().create();
+    std::filesystem::resize_file(huge.getFile().getFullPathName().toStdString(), std::uintmax_t(2) << 30);
+    harness.processor.load_model_file(huge.getFile());
+    wait_for([&] { return harness.processor.status().load_error.find(huge.getFile().getFileName().toStdString()) !=
+                          std::string::npos; });
+    check(harness.processor.status().load_error.find("more than a model file may have") != std::string::npos,
+          "a 2 GB file is refused by its size: " + harness.processor.status().load_error);
 
     const auto traverser = editor->createKeyboardFocusTraverser();
     std::vector<juce::Slider*> sliders;
