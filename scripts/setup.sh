@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libxsimd-dev catch2 nlohmann-json3-dev libsndfile1-dev libsoxr-dev
   python3 python3-numpy python3-torch
-  libclang-rt-19-dev  # RealtimeSanitizer runtime, linked by tests/realtime
+  clang-19 libclang-rt-19-dev  # the fuzzers (libFuzzer); RealtimeSanitizer's runtime, linked by tests/realtime
   juce-modules-source libxcursor-dev  # the plug-in (-DRTCONV_BUILD_PLUGIN=ON): JUCE 7 and the X cursor headers it includes
   xvfb xauth imagemagick  # the plug-in's Standalone under a virtual X server; editor screenshots (import)
 )
