@@ -2,11 +2,14 @@
 // its checks, each with what it must do instead. The suite's sanitizer build (RTCONV_SANITIZE)
 // is where a regression of the undefined-behaviour ones shows.
 #include <rtconv/error.hpp>
+#include <rtconv/model_file.hpp>
 #include <rtconv/npy.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <string>
+
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -37,4 +40,25 @@ TEST_CASE("Fuzz: .npy arrays with no elements read and write back", "[fuzz][npy]
                 CHECK(again.shape() == tensor.shape());
                 CHECK(again.dtype() == tensor.dtype());
             }
+}
+
+TEST_CASE("Fuzz: a convolution over 0 input channels is refused naming the layer", "[fuzz][model]")
+{
+    // A grouped Conv1D over 0 channels packed its empty kernel at offsets from the kernel's null
+    // data() (UBSan: "applying non-zero offset 4 to null pointer" in conv_plan.cpp).
+    const std::string conv = R"("class_name": "Conv1D", "config": {"name": "c", "filters": 2, "kernel_size": 2, "groups": 2)";
+    const std::string transpose = R"("class_name": "Conv1DTranspose", "config": {"name": "c", "filters": 2, "kernel_size": 2)";
+    for (const std::string& layer : {conv, transpose}) {
+        // The input shape in the layer's own config (built as it is made) and in an InputLayer.
+        const std::string in_config = R"({"class_name": "Sequential", "config": {"layers": [{)" + layer +
+                                      R"(, "batch_input_shape": [null, null, 0]}}]}})";
+        const std::string in_input_layer =
+            R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, null, 0]}}, {)" +
+            layer + "}}]}}";
+        for (const std::string& text : {in_config, in_input_layer}) {
+            INFO(text);
+            CHECK_THROWS_WITH(rtconv::model_from_bytes(text, "zero.json"),
+                              Contains("zero.json: layer 'c'") && Contains("the input has 0 channels"));
+        }
+    }
 }
