@@ -95,9 +95,6 @@ void check_conv_input(const std::string& layer_name, const TensorShape& shape, b
     // rtconv's own checks, beyond Keras': an empty axis makes an empty kernel or output.
     if (*channels == 0)
         throw Error(prefix + "the input has 0 channels. Full shape received: " + shape_to_string(shape));
-    // rtconv's own checks, beyond Keras': an empty axis makes an empty kernel or output.
-    if (*channels == 0)
-        throw Error(prefix + "the input has 0 channels. Full shape received: " + shape_to_string(shape));
     const auto& steps = shape[channels_first ? 2 : 1];
     if (steps && *steps == 0)
         throw Error(prefix + "the input has 0 steps. Full shape received: " + shape_to_string(shape));
