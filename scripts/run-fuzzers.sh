@@ -20,6 +20,10 @@ CC=clang-19 CXX=clang++-19 cmake -S . -B build-fuzz -DRTCONV_BUILD_FUZZERS=ON -D
     -DRTCONV_BUILD_BENCH=OFF -DRTCONV_BUILD_TOOLS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j2
 
+# Sanitizer reports name functions and lines only through a symbolizer, which the runtime does
+# not find on Debian by itself.
+export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer || true)}
+
 # The four model formats share one driver (model_from_bytes detects the format); what differs
 # is the seed corpus and the dictionary.
 binary_of() { if [ "$1" = npy ]; then echo fuzz_npy; else echo fuzz_model; fi; }

@@ -9,7 +9,6 @@
 #include <rtconv/model_file.hpp>
 #include <rtconv/stream.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -25,10 +24,9 @@ constexpr std::size_t kMaxChannels = 64;
 constexpr std::size_t kMaxRate = 16;
 constexpr std::size_t kMaxBlock = 16;
 
-void stream_a_little(const rtconv::Sequential& model)
+template <class T> void stream_a_little(const rtconv::Sequential& model)
 {
-    if (model.layers().empty() || model.count_params() > kMaxParams) return;
-    rtconv::ModelStream stream(model);
+    rtconv::BasicModelStream<T> stream(model);
     if (stream.receptive_field() > kMaxReceptiveField || stream.input_channels() > kMaxChannels ||
         stream.output_channels() > kMaxChannels || stream.rate_up() > kMaxRate || stream.rate_down() > kMaxRate)
         return;
@@ -36,13 +34,13 @@ void stream_a_little(const rtconv::Sequential& model)
     stream.prewarm();
     // Block sizes below, at and above max_block_size, the last one split inside process().
     for (const std::size_t n : {std::size_t(1), std::size_t(7), kMaxBlock, 2 * kMaxBlock + 3}) {
-        std::vector<float> in(n * stream.input_channels());
-        for (std::size_t i = 0; i < in.size(); ++i) in[i] = float(i % 5) * 0.25f - 0.5f;
-        std::vector<float> out(stream.max_output_frames(n) * stream.output_channels());
-        const float* ins[] = {in.data()};
-        float* outs[] = {out.data()};
+        std::vector<T> in(n * stream.input_channels());
+        for (std::size_t i = 0; i < in.size(); ++i) in[i] = T(i % 5) * T(0.25) - T(0.5);
+        std::vector<T> out(stream.max_output_frames(n) * stream.output_channels());
+        const T* ins[] = {in.data()};
+        T* outs[] = {out.data()};
         const std::size_t written = stream.process(ins, outs, n);
-        if (written > stream.max_output_frames(n)) __builtin_trap(); // wrote past what it promised
+        if (written > stream.max_output_frames(n)) __builtin_trap(); // more frames than out[] has room for
     }
     stream.reset();
 }
@@ -53,7 +51,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     try {
-        stream_a_little(rtconv::model_from_bytes(text, "fuzz-input"));
+        const rtconv::Sequential model = rtconv::model_from_bytes(text, "fuzz-input");
+        if (model.layers().empty() || model.count_params() > kMaxParams) return 0;
+        // Both precisions: each has its own kernels and packed weights.
+        stream_a_little<float>(model);
+        stream_a_little<double>(model);
     } catch (const rtconv::Error&) {
         // A refusal is the expected outcome for most inputs.
     }
