@@ -38,7 +38,19 @@ std::string standardize_data_format(const std::string& data_format)
 
 static std::int64_t ceil_div(std::int64_t a, std::int64_t b)
 {
-    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+    // Not (a + b - 1) / b: a file may state a length up to 2^63 - 1, which that would overflow.
+    return a >= 0 ? a / b + (a % b != 0) : -((-a) / b);
+}
+
+/// (length - 1) * stride + extra, a transposed convolution's output length, or an Error where it
+/// would not fit an int64 (Keras computes it in Python's unbounded integers).
+static std::int64_t transpose_length(std::int64_t length, std::int64_t stride, std::int64_t extra)
+{
+    std::int64_t out = 0;
+    if (__builtin_mul_overflow(length - 1, stride, &out) || __builtin_add_overflow(out, extra, &out))
+        throw Error("The output length of a transposed convolution over " + std::to_string(length) +
+                    " steps at strides=" + std::to_string(stride) + " is more than 2^63 - 1");
+    return out;
 }
 
 std::int64_t conv_output_length(std::int64_t length, std::int64_t kernel_size, const std::string& padding,
@@ -56,11 +68,11 @@ std::int64_t conv_transpose_output_length(std::int64_t length, std::int64_t kern
 {
     const std::int64_t k_eff = dilation * (kernel_size - 1) + 1;
     if (!output_padding) {
-        if (padding == "valid") return (length - 1) * stride + std::max(k_eff, stride);
-        return length * stride;
+        if (padding == "valid") return transpose_length(length, stride, std::max(k_eff, stride));
+        return transpose_length(length, stride, stride); // length * stride
     }
-    if (padding == "valid") return (length - 1) * stride + k_eff + *output_padding;
-    return (length - 1) * stride + k_eff % 2 + *output_padding;
+    if (padding == "valid") return transpose_length(length, stride, k_eff + *output_padding);
+    return transpose_length(length, stride, k_eff % 2 + *output_padding);
 }
 
 std::int64_t conv_pad_left(std::int64_t length, std::int64_t kernel_size, const std::string& padding,

@@ -62,3 +62,17 @@ TEST_CASE("Fuzz: a convolution over 0 input channels is refused naming the layer
         }
     }
 }
+
+TEST_CASE("Fuzz: stated input lengths near 2^63 give output lengths or an error without overflowing", "[fuzz][model]")
+{
+    // Conv1D's ceil(length / strides) computed length + strides - 1, and a transpose's
+    // (length - 1) * strides + ... overflowed an int64 (UBSan: "signed integer overflow").
+    const auto model = [](const std::string& steps, const std::string& layer) {
+        return R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, )" +
+               steps + R"(, 1]}}, {"class_name": ")" + layer + R"(", "config": {"name": "c", "filters": 1, "kernel_size": 1, "strides": 4, "padding": "same"}}]}, "weights": {"c": [[[[1.0]]], [0.0]]}})";
+    };
+    const rtconv::Sequential conv = rtconv::model_from_bytes(model("9223372036854775807", "Conv1D"), "long.json");
+    CHECK(conv.layers()[0]->compute_output_shape({1, 9223372036854775807, 1})[1] == 2305843009213693952);
+    CHECK_THROWS_WITH(rtconv::model_from_bytes(model("9000000000000000000", "Conv1DTranspose"), "long.json"),
+                      Contains("long.json: layer 'c' (Conv1DTranspose)") && Contains("more than 2^63 - 1"));
+}
