@@ -115,6 +115,16 @@ inline std::optional<int> int_value(const nlohmann::json& value)
     return std::nullopt;
 }
 
+/// The values (numbers, strings, booleans, nulls) in a document: no file can give its layers more
+/// weights than that.
+inline std::size_t count_values(const nlohmann::json& j)
+{
+    if (!j.is_structured()) return 1;
+    std::size_t n = 0;
+    for (const auto& item : j) n += count_values(item);
+    return n;
+}
+
 /// The shape of a nested list, read along its first elements.
 inline Shape nested_list_shape(const nlohmann::json& j)
 {

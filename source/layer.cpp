@@ -2,6 +2,7 @@
 
 #include "limits.hpp"
 #include "rtconv/error.hpp"
+#include "weight_budget.hpp"
 
 #include <map>
 #include <mutex>
@@ -11,6 +12,8 @@ namespace {
 
 std::mutex name_mutex;
 std::map<std::string, int> name_counts;
+
+thread_local const detail::WeightBudget* weight_budget = nullptr;
 
 std::string unique_name(const std::string& snake_name)
 {
@@ -156,9 +159,32 @@ Variable& Layer::add_weight(const std::string& name, const Shape& shape, const I
         throw Error("Layer '" + name_ + "' (" + class_name() + "): weight '" + name + "' of shape " +
                     shape_to_string(shape) + " would make the layer hold more than " +
                     std::to_string(detail::kMaxWeights) + " weights, rtconv's limit");
+    if (const detail::WeightBudget* budget = detail::WeightBudget::current(); budget && held + size > budget->weights())
+        throw Error("Layer '" + name_ + "' (" + class_name() + "): weight '" + name + "' of shape " +
+                    shape_to_string(shape) + " would make the layer hold more weights than the file has values (" +
+                    std::to_string(budget->weights()) + ")");
     variables_.push_back({name, initializer(shape, dtype_), initializer, regularizer, constraint});
     return variables_.back();
 }
+
+namespace detail {
+
+WeightBudget::WeightBudget(std::size_t weights) : weights_(weights), outer_(weight_budget)
+{
+    weight_budget = this;
+}
+
+WeightBudget::~WeightBudget()
+{
+    weight_budget = outer_;
+}
+
+const WeightBudget* WeightBudget::current()
+{
+    return weight_budget;
+}
+
+} // namespace detail
 
 nlohmann::json serialize_dtype(DType dtype)
 {

@@ -16,6 +16,7 @@
 #include "rtconv/prelu.hpp"
 #include "rtconv/error.hpp"
 #include "rtconv/wavenet.hpp"
+#include "weight_budget.hpp"
 
 #include <cmath>
 #include <functional>
@@ -485,6 +486,7 @@ ModelFormat detect_model_format(const json& document, const std::string& source)
 Sequential keras_model_from_json(const json& document, const std::string& source)
 {
     const Where file{source, ""};
+    const WeightBudget budget(count_values(document));
     const json& config = sequential_config(document, file);
     const json& layers = layer_list(config, file);
     const json* weights = weights_object(document, file);

@@ -16,6 +16,7 @@
 #include "rtconv/dense.hpp"
 #include "rtconv/error.hpp"
 #include "rtconv/prelu.hpp"
+#include "weight_budget.hpp"
 
 #include <array>
 #include <memory>
@@ -140,6 +141,7 @@ std::string_view unsupported_reason(const std::string& type)
 Sequential rtneural_model_from_json(const json& document, const std::string& source)
 {
     const Where file{source, ""};
+    const WeightBudget budget(count_values(document));
     const json* in_shape = find_member(document, "in_shape");
     if (!in_shape) file.fail("in_shape", "missing; expected the model's input shape, e.g. [null, null, 1]");
     if (!in_shape->is_array() || in_shape->empty() || !in_shape->back().is_number_integer() ||

@@ -76,3 +76,25 @@ TEST_CASE("Fuzz: stated input lengths near 2^63 give output lengths or an error 
     CHECK_THROWS_WITH(rtconv::model_from_bytes(model("9000000000000000000", "Conv1DTranspose"), "long.json"),
                       Contains("long.json: layer 'c' (Conv1DTranspose)") && Contains("more than 2^63 - 1"));
 }
+
+TEST_CASE("Fuzz: a layer loaded from a file takes no more weights than the file has values", "[fuzz][model]")
+{
+    // Each layer was built (allocated, initialized, packed) before its weights were looked for:
+    // a depthwise Conv1D over 2^24 channels packed 2.4 GB, a BatchNormalization of 16 million
+    // channels took 20 s under ASan, all from files of 300 bytes.
+    const auto keras = [](const std::string& channels, const std::string& layer) {
+        return R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, null, )" +
+               channels + R"(]}}, {"class_name": )" + layer + "}]}}";
+    };
+    const std::string depthwise = keras("16777216", R"("Conv1D", "config": {"name": "c", "filters": 16777216, "groups": 16777216, "kernel_size": 1})");
+    const std::string norm = keras("16000000", R"("BatchNormalization", "config": {"name": "c"})");
+    const std::string conv = keras("4096", R"("Conv1D", "config": {"name": "c", "filters": 4096, "kernel_size": 4})");
+    for (const std::string& text : {depthwise, norm, conv}) {
+        INFO(text);
+        CHECK_THROWS_WITH(rtconv::model_from_bytes(text, "big.json"),
+                          Contains("big.json: layer 'c'") && Contains("more weights than the file has values"));
+    }
+    const std::string rtneural = R"({"in_shape": [null, null, 4096], "layers": [{"type": "dense", "shape": [null, null, 4096], "weights": []}]})";
+    CHECK_THROWS_WITH(rtconv::model_from_bytes(rtneural, "big.json"),
+                      Contains("big.json: RTNeural layer 0 (dense)") && Contains("more weights than the file has values"));
+}
