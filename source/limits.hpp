@@ -30,6 +30,12 @@ constexpr std::size_t kMaxJsonDepth = 64;
 /// of "{}" repeated would take 27 times its size.
 constexpr std::size_t kMaxJsonMemory = std::size_t(3) << 29;
 
+/// Channels of a layer a stream runs as a per-channel (depthwise) kernel-1 convolution: an
+/// Activation, a PReLU, a BatchNormalization. Each channel costs about 200 bytes of kernel padded
+/// for the SIMD kernels, and an Activation's channels come from the model's input shape, which a
+/// file may state as 10^12 with no weights behind them.
+constexpr std::size_t kMaxStreamChannels = std::size_t(1) << 20;
+
 /// Product of a streamed model's strides, up and down separately: the stream's frame counts are
 /// multiplied by it, and a transposed layer streams as one convolution per output phase.
 constexpr std::size_t kMaxStreamRate = std::size_t(1) << 16;

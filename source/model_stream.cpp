@@ -170,16 +170,19 @@ StreamLayer pointwise_layer(const Layer& layer, const Tensor& kernel, const Tens
     return s;
 }
 
-/// y = x * scale + offset per channel (offset may be null), then the activation: a depthwise
-/// kernel-1 convolution.
-StreamLayer channelwise_layer(const Layer& layer, const std::vector<double>& scale, const std::vector<double>* offset,
-                              const Activation& activation, DType dtype, std::size_t delay_in)
+/// y = x * scale + offset per channel (scale null: 1, offset null: none), then the activation: a
+/// depthwise kernel-1 convolution.
+StreamLayer channelwise_layer(const Layer& layer, std::size_t channels, const std::vector<double>* scale,
+                              const std::vector<double>* offset, const Activation& activation, DType dtype,
+                              std::size_t delay_in)
 {
-    const std::size_t channels = scale.size();
     if (channels == 0) refuse(layer, "its input channels are unknown (give the model an input shape)");
+    if (channels > kMaxStreamChannels)
+        refuse(layer, "it would stream " + std::to_string(channels) + " channels, more than " +
+                          std::to_string(kMaxStreamChannels) + ", rtconv's limit for a per-channel layer");
     Tensor kernel({1, 1, channels}, dtype), bias({channels}, dtype);
     for (std::size_t c = 0; c < channels; ++c) {
-        kernel.set_flat(c, scale[c]);
+        kernel.set_flat(c, scale ? (*scale)[c] : 1.0);
         if (offset) bias.set_flat(c, (*offset)[c]);
     }
     return pointwise_layer(layer, kernel, offset ? &bias : nullptr, channels, activation, dtype, delay_in);
@@ -196,8 +199,8 @@ StreamLayer prelu_layer(const PReLU& prelu, std::size_t channels_in, DType dtype
         refuse(prelu, "its alpha varies over time (shape " + shape_to_string(alpha.shape()) +
                           "): share the time axis (shared_axes=[1]) to stream it");
     const bool one_alpha = alpha.shape()[1] == 1;
-    StreamLayer s = channelwise_layer(prelu, std::vector<double>(one_alpha ? channels_in : alpha.shape()[1], 1.0),
-                                      nullptr, {}, dtype, delay_in);
+    StreamLayer s =
+        channelwise_layer(prelu, one_alpha ? channels_in : alpha.shape()[1], nullptr, nullptr, {}, dtype, delay_in);
     for (std::size_t c = 0; c < s.out_channels; ++c) s.negative_slopes.push_back(alpha.flat(one_alpha ? 0 : c));
     return s;
 }
@@ -227,11 +230,11 @@ StreamLayer stream_layer(const Layer& layer, DType dtype, std::size_t delay_in, 
                                dense->options().activation, dtype, delay_in);
     }
     if (const auto* norm = dynamic_cast<const BatchNormalization*>(&layer))
-        return channelwise_layer(layer, norm->multiplier(), &norm->offset(), {}, dtype, delay_in);
+        return channelwise_layer(layer, norm->multiplier().size(), &norm->multiplier(), &norm->offset(), {}, dtype,
+                                 delay_in);
     if (const auto* prelu = dynamic_cast<const PReLU*>(&layer)) return prelu_layer(*prelu, channels_in, dtype, delay_in);
     if (const auto* activation = dynamic_cast<const ActivationLayer*>(&layer))
-        return channelwise_layer(layer, std::vector<double>(channels_in, 1.0), nullptr, activation->options().activation,
-                                 dtype, delay_in);
+        return channelwise_layer(layer, channels_in, nullptr, nullptr, activation->options().activation, dtype, delay_in);
     refuse(layer, "rtconv streams Conv1D, Conv1DTranspose, WaveNet, Dense, BatchNormalization, PReLU and Activation "
                   "layers");
 }

@@ -4,6 +4,7 @@
 #include <rtconv/error.hpp>
 #include <rtconv/model_file.hpp>
 #include <rtconv/npy.hpp>
+#include <rtconv/stream.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -97,4 +98,22 @@ TEST_CASE("Fuzz: a layer loaded from a file takes no more weights than the file 
     const std::string rtneural = R"({"in_shape": [null, null, 4096], "layers": [{"type": "dense", "shape": [null, null, 4096], "weights": []}]})";
     CHECK_THROWS_WITH(rtconv::model_from_bytes(rtneural, "big.json"),
                       Contains("big.json: RTNeural layer 0 (dense)") && Contains("more weights than the file has values"));
+}
+
+TEST_CASE("Fuzz: a stream refuses a per-channel layer over 2^20 channels before allocating them", "[fuzz][stream]")
+{
+    // An Activation takes its channels from the stated input shape: 10^12 of them made the stream
+    // allocate terabytes (ASan: "requested allocation size exceeds maximum supported size").
+    const auto model = [](const std::string& layer, const std::string& weights) {
+        return R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, null, 1000000000000]}}, )" +
+               layer + R"(]}, "weights": )" + weights + "}";
+    };
+    const std::string activation = model(R"({"class_name": "Activation", "config": {"name": "a", "activation": "tanh"}})", "{}");
+    const std::string prelu = model(R"({"class_name": "PReLU", "config": {"name": "a", "shared_axes": [1, 2]}})", R"({"a": [[[0.25]]]})");
+    for (const std::string& text : {activation, prelu}) {
+        INFO(text);
+        const rtconv::Sequential loaded = rtconv::model_from_bytes(text, "wide.json");
+        CHECK_THROWS_WITH(rtconv::ModelStream(loaded),
+                          Contains("Layer 'a'") && Contains("1000000000000 channels") && Contains("more than 1048576"));
+    }
 }
