@@ -100,19 +100,36 @@ template <class V> inline V tanh_f32(const V& x)
     const V e = fma_of(scale, q * h, scale - V(1));
     return copysign_of(if_else(a >= V(0x1.205968p+3f), V(1), e / (e + V(2))), x);
 }
-/// tanh in float32 and float64; float64 keeps xsimd's, accurate to double precision.
+/// x for float32; for float64, x limited to [-limit, limit] with NaN kept. xsimd's float64 exp,
+/// expm1, tanh and erf convert an integer multiple of x to int64 before they check its range, which
+/// for |x| past 6.4e18 does not fit (undefined behaviour, which UBSan reports; found by fuzzing a
+/// model whose weights reach 1e21). Each caller's limit is where its function has its final value,
+/// so no result changes. Their float32 counterparts convert with an instruction, defined for any input.
+template <class V> inline V within(const V& x, double limit)
+{
+    if constexpr (is_float_v<V>) return x;
+    else return if_else(x < V(-limit), V(-limit), if_else(x > V(limit), V(limit), x));
+}
+/// exp(x) is 0 or infinite in float64 past |x| = 746, expm1(x) -1 or infinite.
+template <class V> inline V exp_of(const V& x) { return xsimd::exp(within(x, 746.0)); }
+template <class V> inline V expm1_of(const V& x) { return xsimd::expm1(within(x, 746.0)); }
+/// erf(6) is 1 in float64.
+template <class V> inline V erf_of(const V& x) { return xsimd::erf(within(x, 6.0)); }
+
+/// tanh in float32 and float64; float64 keeps xsimd's, accurate to double precision (tanh(20) is
+/// 1 in float64).
 template <class V> inline V tanh_of(const V& x)
 {
     if constexpr (is_float_v<V>) return tanh_f32(x);
-    else return xsimd::tanh(x);
+    else return xsimd::tanh(within(x, 20.0));
 }
 
 /// V is float, double or an xsimd batch of them.
-template <class V> inline V sigmoid(const V& x) { return V(1) / (V(1) + xsimd::exp(-x)); }
+template <class V> inline V sigmoid(const V& x) { return V(1) / (V(1) + exp_of(-x)); }
 /// log(1 + exp(x)) without overflow for large x.
 template <class V> inline V softplus(const V& x)
 {
-    return max_of(x, V(0)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+    return max_of(x, V(0)) + xsimd::log1p(exp_of(-xsimd::abs(x)));
 }
 template <class V> inline V relu6(const V& x) { return min_of(max_of(x, V(0)), V(6)); }
 template <class V> inline V hard_sigmoid(const V& x) { return relu6(x + V(3)) / V(6); }
@@ -124,13 +141,13 @@ template <Activation::Kind K, class V> inline V activate(const V& x)
     if constexpr (K == Kind::relu) return max_of(x, V(0));
     else if constexpr (K == Kind::relu6) return relu6(x);
     else if constexpr (K == Kind::leaky_relu) return if_else(x >= V(0), x, V(0.2) * x);
-    else if constexpr (K == Kind::elu) return if_else(x > V(0), x, xsimd::expm1(x));
+    else if constexpr (K == Kind::elu) return if_else(x > V(0), x, expm1_of(x));
     else if constexpr (K == Kind::selu) {
         const V scale(1.0507009873554804934193349852946), alpha(1.6732632423543772848170429916717);
-        return scale * if_else(x > V(0), x, alpha * xsimd::expm1(x));
+        return scale * if_else(x > V(0), x, alpha * expm1_of(x));
     }
-    else if constexpr (K == Kind::celu) return max_of(x, V(0)) + min_of(xsimd::expm1(x), V(0)); // alpha = 1
-    else if constexpr (K == Kind::gelu) return V(0.5) * x * (V(1) + xsimd::erf(x * V(0.70710678118654752440084436210485)));
+    else if constexpr (K == Kind::celu) return max_of(x, V(0)) + min_of(expm1_of(x), V(0)); // alpha = 1
+    else if constexpr (K == Kind::gelu) return V(0.5) * x * (V(1) + erf_of(x * V(0.70710678118654752440084436210485)));
     else if constexpr (K == Kind::silu) return x * sigmoid(x);
     else if constexpr (K == Kind::hard_silu) return x * hard_sigmoid(x);
     else if constexpr (K == Kind::mish) return x * tanh_of(softplus(x));
@@ -151,7 +168,7 @@ template <Activation::Kind K, class V> inline V activate(const V& x)
         const V middle = V(0.25) * (x + V(1)) * (x + V(1));
         return if_else(x <= V(-1), V(0), if_else(x >= V(1), x, middle));
     }
-    else if constexpr (K == Kind::exponential) return xsimd::exp(x);
+    else if constexpr (K == Kind::exponential) return exp_of(x);
     else return x; // linear; last-axis kinds never reach an elementwise path
 }
 
