@@ -39,6 +39,8 @@ template <class T, class A> inline xsimd::batch<T, A> min_of(const xsimd::batch<
 {
     return xsimd::min(a, b);
 }
+template <class T> inline bool is_nan(T x) { return std::isnan(x); }
+template <class T, class A> inline xsimd::batch_bool<T, A> is_nan(const xsimd::batch<T, A>& x) { return xsimd::isnan(x); }
 template <class T> inline T copysign_of(T magnitude, T sign) { return std::copysign(magnitude, sign); }
 template <class T, class A>
 inline xsimd::batch<T, A> copysign_of(const xsimd::batch<T, A>& magnitude, const xsimd::batch<T, A>& sign)
@@ -100,28 +102,33 @@ template <class V> inline V tanh_f32(const V& x)
     const V e = fma_of(scale, q * h, scale - V(1));
     return copysign_of(if_else(a >= V(0x1.205968p+3f), V(1), e / (e + V(2))), x);
 }
-/// x for float32; for float64, x limited to [-limit, limit] with NaN kept. xsimd's float64 exp,
-/// expm1, tanh and erf convert an integer multiple of x to int64 before they check its range, which
-/// for |x| past 6.4e18 does not fit (undefined behaviour, which UBSan reports; found by fuzzing a
-/// model whose weights reach 1e21). Each caller's limit is where its function has its final value,
-/// so no result changes. Their float32 counterparts convert with an instruction, defined for any input.
-template <class V> inline V within(const V& x, double limit)
+/// f(x), for float64 with x limited to [-limit, limit] and NaN set aside: xsimd's float64 exp,
+/// expm1, tanh and erf convert a multiple of x to int64 before they check its range, which for NaN
+/// or |x| past 6.4e18 has no value (undefined behaviour, which UBSan reports; found by fuzzing
+/// models whose weights reach 1e21). `limit` is where f has its final value, so no result changes,
+/// and NaN stays NaN. Their float32 counterparts convert with an instruction, defined for any input.
+template <class V, class F> inline V saturating(const V& x, double limit, F&& f)
 {
-    if constexpr (is_float_v<V>) return x;
-    else return if_else(x < V(-limit), V(-limit), if_else(x > V(limit), V(limit), x));
+    if constexpr (is_float_v<V>) {
+        return f(x);
+    } else {
+        const auto nan = is_nan(x); // not x != x: xsimd's AVX-512 != is an ordered compare, false for NaN
+        const V within = if_else(x < V(-limit), V(-limit), if_else(x > V(limit), V(limit), x));
+        return if_else(nan, x, f(if_else(nan, V(0), within)));
+    }
 }
 /// exp(x) is 0 or infinite in float64 past |x| = 746, expm1(x) -1 or infinite.
-template <class V> inline V exp_of(const V& x) { return xsimd::exp(within(x, 746.0)); }
-template <class V> inline V expm1_of(const V& x) { return xsimd::expm1(within(x, 746.0)); }
+template <class V> inline V exp_of(const V& x) { return saturating(x, 746.0, [](const V& v) { return xsimd::exp(v); }); }
+template <class V> inline V expm1_of(const V& x) { return saturating(x, 746.0, [](const V& v) { return xsimd::expm1(v); }); }
 /// erf(6) is 1 in float64.
-template <class V> inline V erf_of(const V& x) { return xsimd::erf(within(x, 6.0)); }
+template <class V> inline V erf_of(const V& x) { return saturating(x, 6.0, [](const V& v) { return xsimd::erf(v); }); }
 
 /// tanh in float32 and float64; float64 keeps xsimd's, accurate to double precision (tanh(20) is
 /// 1 in float64).
 template <class V> inline V tanh_of(const V& x)
 {
     if constexpr (is_float_v<V>) return tanh_f32(x);
-    else return xsimd::tanh(within(x, 20.0));
+    else return saturating(x, 20.0, [](const V& v) { return xsimd::tanh(v); });
 }
 
 /// V is float, double or an xsimd batch of them.
