@@ -261,14 +261,14 @@ TEST_CASE("model file: the new layers load, and the first one's weights give the
     const rtconv::Sequential again = rtconv::model_from_json(rtconv::model_to_json(model), "again.json");
     CHECK(again.layers()[2]->get_config() == model.layers()[2]->get_config());
 
-    const json batchnorm_first = sequential({keras_layer("BatchNormalization", {{"name", "bn"}})},
+    const json batchnorm_first = sequential(json::array({keras_layer("BatchNormalization", {{"name", "bn"}})}),
                                             {{"bn", {{1.0, 1.0, 1.0}, {0.0, 0.0, 0.0}, {0.0, 0.0, 0.0}, {1.0, 1.0, 1.0}}}});
     CHECK(rtconv::model_from_json(batchnorm_first, "bn.json").input_shape() == TensorShape{std::nullopt, std::nullopt, 3});
-    const json prelu_first = sequential({keras_layer("PReLU", {{"name", "p"}})}, {{"p", {{{0.5}}}}});
+    const json prelu_first = sequential(json::array({keras_layer("PReLU", {{"name", "p"}})}), {{"p", {{{0.5}}}}});
     CHECK_THROWS_WITH(rtconv::model_from_json(prelu_first, "p.json"),
                       Contains("p.json: layer 'p' (PReLU): the file states no input shape") &&
                           Contains("weights do not give the input channels"));
-    const json dense_wrong_rank = sequential({keras_layer("Dense", {{"name", "d"}, {"units", 1}})}, {{"d", {{1.0}, {1.0}}}});
+    const json dense_wrong_rank = sequential(json::array({keras_layer("Dense", {{"name", "d"}, {"units", 1}})}), {{"d", {{1.0}, {1.0}}}});
     CHECK_THROWS_WITH(rtconv::model_from_json(dense_wrong_rank, "d.json"),
                       "d.json: layer 'd' (Dense): weights[\"d\"][0]: expected a rank-2 kernel, got a nested list of "
                       "shape (1,)");

@@ -161,8 +161,8 @@ TEST_CASE("a hand-made RTNeural model computes its hand-derived output", "[rtneu
 TEST_CASE("RTNeural dense and conv1d entries exported without a bias load with one array", "[rtneural]")
 {
     json document = valid_model();
-    document["layers"][0]["weights"] = {filled({3, 1, 4}, 0.1)};
-    document["layers"][3]["weights"] = {filled({4, 1}, 0.5)};
+    document["layers"][0]["weights"] = json::array({filled({3, 1, 4}, 0.1)});
+    document["layers"][3]["weights"] = json::array({filled({4, 1}, 0.5)});
     const rtconv::Sequential model = rtconv::model_from_json(document, "no_bias.json");
     CHECK(model.layers()[0]->variables().size() == 1);
     CHECK(model.layers()[3]->get_config()["use_bias"] == false);

@@ -4,6 +4,8 @@
 //
 // A longer soak, or another seed:
 //   RTCONV_SOAK_SAMPLES=100000000 RTCONV_SOAK_SEED=7 ./rtconv_tests "[soak]"
+#include "sanitized.hpp"
+
 #include "rtconv/conv1d.hpp"
 #include "rtconv/cpu.hpp"
 #include "rtconv/stream.hpp"
@@ -21,15 +23,7 @@
 #include <random>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RTCONV_SOAK_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define RTCONV_SOAK_SANITIZED 1
-#endif
-#endif
-
-#ifdef RTCONV_SOAK_SANITIZED
+#ifdef RTCONV_TEST_SANITIZED
 extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
@@ -50,7 +44,7 @@ constexpr std::size_t kChunk = std::size_t{1} << 16;
 // After the soak, per spec: prepare()/process()/reset() cycles on a thread that then exits,
 // emptying its allocator cache; the heap after kSettleCycles against the heap after kMoreCycles
 // more.
-#ifdef RTCONV_SOAK_SANITIZED
+#ifdef RTCONV_TEST_SANITIZED
 // Sanitized builds run the stream about 40 times slower: a shorter soak whose shorter segments
 // keep the mix of resets and prepares. Their allocator counts the bytes handed out exactly
 // (checked with ASan), so a few cycles tell and any growth is a leak.
@@ -74,7 +68,7 @@ constexpr std::size_t kSoakHeapSlack = kThreadCacheBytes + 4096;
 /// Bytes the program holds on the heap now.
 std::size_t heap_in_use()
 {
-#ifdef RTCONV_SOAK_SANITIZED
+#ifdef RTCONV_TEST_SANITIZED
     // The sanitizer's allocator replaces glibc's, whose mallinfo2() would then see nothing.
     return __sanitizer_get_current_allocated_bytes();
 #else

@@ -41,6 +41,7 @@ int main()
     {
         rtconv_plugin::ModelSlot<Engine> slot;
         std::atomic<bool> loading{true};
+        std::atomic<bool> playing{true};
         std::thread loader([&] {
             for (int serial = 1; serial <= offers; ++serial) {
                 slot.offer(std::make_unique<Engine>(serial));
@@ -49,8 +50,10 @@ int main()
             }
             loading = false;
         });
+        // Collects until the audio thread is done: the audio thread can let go of an object after
+        // the last offer, and it picks up nothing more until that one is collected.
         std::thread collector([&] {
-            while (loading) slot.collect();
+            while (playing) slot.collect();
         });
 
         int last_serial = 0, picked_up = 0, crossfade_blocks = 0;
@@ -66,6 +69,7 @@ int main()
                 if (--crossfade_blocks == 0) slot.let_go_of_outgoing();
             }
         }
+        playing = false;
         loader.join();
         collector.join();
         std::printf("  %d offers, %d picked up by the audio thread, %d torn or out of order\n", offers, picked_up, failures);
