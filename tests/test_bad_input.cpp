@@ -179,6 +179,30 @@ const std::vector<JsonFormat>& json_formats()
     return formats;
 }
 
+/// An edit that makes a model file state a bad size, and the parts its refusal names.
+struct SizeCase {
+    const char* what;
+    std::function<void(json&)> edit;
+    std::vector<std::string> message;
+};
+
+/// Each case's file (`text_of` the case) is refused within a second, without growing the peak
+/// memory by 64 MB, with a message naming every part.
+void check_size_refusals(const std::vector<SizeCase>& cases, const std::function<std::string(const SizeCase&)>& text_of)
+{
+    const TempDir dir("bad-input");
+    for (const auto& c : cases) {
+        INFO(c.what);
+        const std::string text = text_of(c);
+        const double peak = peak_memory();
+        const auto start = std::chrono::steady_clock::now();
+        const std::string message = load_refusal(dir, "sizes.json", text);
+        CHECK(seconds_since(start) < rtconv_test::time_bound(1.0));
+        CHECK(peak_memory() - peak < 64e6);
+        for (const auto& part : c.message) CHECK_THAT(message, Contains(part));
+    }
+}
+
 } // namespace
 
 // --- files too large to read ---------------------------------------------------------------------
@@ -330,13 +354,7 @@ TEST_CASE("bad input: control characters in names are escaped in the errors that
 
 TEST_CASE("bad input: zero and huge sizes in a native file are refused before anything is allocated", "[bad_input]")
 {
-    const TempDir dir("bad-input");
-    struct Case {
-        const char* what;
-        std::function<void(json&)> edit;
-        std::vector<std::string> message;
-    };
-    const std::vector<Case> cases = {
+    const std::vector<SizeCase> cases = {
         {"filters 0", [](json& c) { c["filters"] = 0; }, {"layer 'conv' (Conv1D)", "config", "filters=0"}},
         {"kernel_size 10^9", [](json& c) { c["kernel_size"] = {1000000000}; },
          {"layer 'conv' (Conv1D)", "config", "(kernel_size - 1) * dilation_rate must be at most 4194304",
@@ -375,15 +393,7 @@ TEST_CASE("bad input: zero and huge sizes in a native file are refused before an
          {"layer 'conv' (Conv1D)", "history of (kernel_size - 1) * dilation_rate = 2097152 frames of 64 input channels",
           "more than 67108864 values"}},
     };
-    for (const auto& c : cases) {
-        INFO(c.what);
-        const double peak = peak_memory();
-        const auto start = std::chrono::steady_clock::now();
-        const std::string message = load_refusal(dir, "sizes.json", keras_config(c.edit));
-        CHECK(seconds_since(start) < rtconv_test::time_bound(1.0));
-        CHECK(peak_memory() - peak < 64e6);
-        for (const auto& part : c.message) CHECK_THAT(message, Contains(part));
-    }
+    check_size_refusals(cases, [](const SizeCase& c) { return keras_config(c.edit); });
     // The same limits hold for layers made in code.
     rtconv::Conv1DOptions o;
     o.filters = 1;
@@ -399,14 +409,8 @@ TEST_CASE("bad input: zero and huge sizes in a native file are refused before an
 
 TEST_CASE("bad input: huge sizes in an RTNeural file are refused before anything is allocated", "[bad_input]")
 {
-    const TempDir dir("bad-input");
-    struct Case {
-        const char* what;
-        std::function<void(json&)> edit;
-        std::vector<std::string> message;
-    };
     // Layer 1 is a conv1d with kernel_size [3], dilation [1], 8 -> 4 channels.
-    const std::vector<Case> cases = {
+    const std::vector<SizeCase> cases = {
         {"kernel_size 10^9", [](json& d) { d["layers"][1]["kernel_size"] = {1000000000}; },
          {"RTNeural layer 1 (conv1d)", "(kernel_size - 1) * dilation_rate must be at most 4194304"}},
         {"dilation 2^31", [](json& d) { d["layers"][1]["dilation"] = {2147483648LL}; },
@@ -416,15 +420,11 @@ TEST_CASE("bad input: huge sizes in an RTNeural file are refused before anything
         {"10^12 input channels", [](json& d) { d["in_shape"] = {nullptr, nullptr, 1000000000000LL}; },
          {"RTNeural layer 0 (dense)", "more than 67108864 weights"}},
     };
-    for (const auto& c : cases) {
-        INFO(c.what);
+    check_size_refusals(cases, [](const SizeCase& c) {
         json document = rtneural_document();
         c.edit(document);
-        const auto start = std::chrono::steady_clock::now();
-        const std::string message = load_refusal(dir, "sizes.json", document.dump());
-        CHECK(seconds_since(start) < rtconv_test::time_bound(1.0));
-        for (const auto& part : c.message) CHECK_THAT(message, Contains(part));
-    }
+        return document.dump();
+    });
 }
 
 TEST_CASE("bad input: more than 4096 layers are refused before any is made in every format", "[bad_input]")

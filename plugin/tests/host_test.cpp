@@ -10,6 +10,7 @@
 //   on its message thread) crossfades without a click, and the audio thread makes no heap call
 //   in any block, before, during or after the swap.
 // Prints "plugin host test: ok" when every check passes.
+#include "checks.hpp"
 #include "heap_calls.hpp" // replaces the global allocation functions: counts the audio thread's calls
 
 #include <juce_audio_processors/juce_audio_processors.h>
@@ -41,20 +42,9 @@ constexpr int channels = 2;
 /// announced maximum a hard limit: JUCE's wrappers copy into buffers of that size.)
 const std::vector<int> varied_blocks = {1, 7, 512, 64, 13, 333};
 
-int failures = 0;
-
-void check(bool passed, const std::string& what)
-{
-    std::printf("  %s %s\n", passed ? "ok  " : "FAIL", what.c_str());
-    if (!passed) ++failures;
-}
-
-std::string format_value(double value)
-{
-    char text[32];
-    std::snprintf(text, sizeof text, "%.3g", value);
-    return text;
-}
+using rtconv_plugin_test::check;
+using rtconv_plugin_test::failures;
+using rtconv_plugin_test::format_value;
 
 using Audio = juce::AudioBuffer<float>;
 

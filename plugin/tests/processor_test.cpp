@@ -13,6 +13,7 @@
 //
 //   rtconv_plugin_processor_test --swap-model FILE
 //   rtconv_plugin_processor_test --expect-violation   allocates in the scope: the sanitizer is live
+#include "checks.hpp"
 #include "processor.hpp"
 
 #include <juce_audio_processors/juce_audio_processors.h>
@@ -60,20 +61,9 @@ using rtconv_plugin::Processor;
 constexpr double rate = 48000.0;
 constexpr int announced_block = 64;
 
-int failures = 0;
-
-void check(bool passed, const std::string& what)
-{
-    std::printf("  %s %s\n", passed ? "ok  " : "FAIL", what.c_str());
-    if (!passed) ++failures;
-}
-
-std::string format_value(double value)
-{
-    char text[32];
-    std::snprintf(text, sizeof text, "%.3g", value);
-    return text;
-}
+using rtconv_plugin_test::check;
+using rtconv_plugin_test::failures;
+using rtconv_plugin_test::format_value;
 
 /// Noise, a different sequence on each channel.
 Audio noise(int channels, double seconds)
