@@ -4,8 +4,9 @@
 #      model hand-over (build/);
 #   2. the suite again under AddressSanitizer and UndefinedBehaviorSanitizer (clang-19,
 #      build-san/, without the plug-in), then a short run of every fuzzer, built there too;
-#   3. the plug-in's processor test (audio, loader and message threads) under ThreadSanitizer
-#      (build-tsan/, only what that test needs).
+#   3. the plug-in's threaded tests under ThreadSanitizer (build-tsan/, only what they need): the
+#      processor test (audio, loader and message threads) and the host test's model swap (VST3
+#      and LV2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 phase() { echo "== $1 (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"; }
@@ -28,10 +29,10 @@ ctest --test-dir build-san --output-on-failure -j2 --timeout 1200
 phase "fuzzers"
 RTCONV_FUZZ_BUILD=build-san ./scripts/run-fuzzers.sh 20000 15
 
-phase "plug-in processor under TSan"
+phase "plug-in under TSan"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Release -DRTCONV_SANITIZE=thread -DRTCONV_BUILD_PLUGIN=ON \
     -DRTCONV_BUILD_BENCH=OFF
-cmake --build build-tsan -j2 --target rtconv_plugin_processor_test
-ctest --test-dir build-tsan --output-on-failure --timeout 600 -R '^plugin_processor$'
+cmake --build build-tsan -j2 --target rtconv_plugin_processor_test rtconv_plugin_host_test
+ctest --test-dir build-tsan --output-on-failure --timeout 600 -R '^plugin_(processor|host)$'
 
 phase "done"

@@ -4,6 +4,12 @@
 // thread that armed the counters, so a test can watch its audio thread while others allocate.
 // Include from exactly one translation unit of a program: it defines the replacements. To see
 // who allocated: break on rtconv_heap_call_while_armed in a debugger.
+//
+// Under a sanitizer (which tracks every block through its own C allocator, and whose runtime
+// calls malloc before any thread of the program exists) the C allocator stays the sanitizer's:
+// only operator new/delete are counted, forwarding to it.
+#include "../sanitized.hpp"
+
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -11,6 +17,10 @@
 #include <cstdio>
 #include <new>
 
+#ifdef RTCONV_TEST_SANITIZED
+#include <cstdlib>
+#include <malloc.h>
+#else
 // glibc's allocator under its own names, which the replacements below forward to.
 extern "C" {
 void* __libc_malloc(std::size_t size);
@@ -19,6 +29,7 @@ void* __libc_realloc(void* pointer, std::size_t size);
 void* __libc_memalign(std::size_t alignment, std::size_t size);
 void __libc_free(void* pointer);
 }
+#endif
 
 namespace {
 
@@ -85,8 +96,20 @@ void* throw_if_null(void* pointer)
     return pointer;
 }
 
+// What operator new/delete forward to.
+#ifdef RTCONV_TEST_SANITIZED
+void* allocate(std::size_t size) { return std::malloc(size); }
+void* allocate_aligned(std::size_t alignment, std::size_t size) { return memalign(alignment, size); }
+void release(void* pointer) { std::free(pointer); }
+#else
+void* allocate(std::size_t size) { return __libc_malloc(size); }
+void* allocate_aligned(std::size_t alignment, std::size_t size) { return __libc_memalign(alignment, size); }
+void release(void* pointer) { __libc_free(pointer); }
+#endif
+
 } // namespace
 
+#ifndef RTCONV_TEST_SANITIZED
 // --- the C allocator ---------------------------------------------------------------------------
 extern "C" {
 
@@ -137,106 +160,107 @@ void* memalign(std::size_t alignment, std::size_t size) noexcept
 }
 
 } // extern "C"
+#endif
 
 // --- operator new / delete, every replaceable form -----------------------------------------------
 void* operator new(std::size_t size)
 {
     note(Entry::operator_new);
-    return throw_if_null(__libc_malloc(size));
+    return throw_if_null(allocate(size));
 }
 void* operator new[](std::size_t size)
 {
     note(Entry::operator_new_array);
-    return throw_if_null(__libc_malloc(size));
+    return throw_if_null(allocate(size));
 }
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept
 {
     note(Entry::operator_new);
-    return __libc_malloc(size);
+    return allocate(size);
 }
 void* operator new[](std::size_t size, const std::nothrow_t&) noexcept
 {
     note(Entry::operator_new_array);
-    return __libc_malloc(size);
+    return allocate(size);
 }
 void* operator new(std::size_t size, std::align_val_t alignment)
 {
     note(Entry::operator_new);
-    return throw_if_null(__libc_memalign(static_cast<std::size_t>(alignment), size));
+    return throw_if_null(allocate_aligned(static_cast<std::size_t>(alignment), size));
 }
 void* operator new[](std::size_t size, std::align_val_t alignment)
 {
     note(Entry::operator_new_array);
-    return throw_if_null(__libc_memalign(static_cast<std::size_t>(alignment), size));
+    return throw_if_null(allocate_aligned(static_cast<std::size_t>(alignment), size));
 }
 void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept
 {
     note(Entry::operator_new);
-    return __libc_memalign(static_cast<std::size_t>(alignment), size);
+    return allocate_aligned(static_cast<std::size_t>(alignment), size);
 }
 void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept
 {
     note(Entry::operator_new_array);
-    return __libc_memalign(static_cast<std::size_t>(alignment), size);
+    return allocate_aligned(static_cast<std::size_t>(alignment), size);
 }
 
 void operator delete(void* pointer) noexcept
 {
     note(Entry::operator_delete);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete[](void* pointer) noexcept
 {
     note(Entry::operator_delete_array);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete(void* pointer, std::size_t) noexcept
 {
     note(Entry::operator_delete);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete[](void* pointer, std::size_t) noexcept
 {
     note(Entry::operator_delete_array);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete(void* pointer, std::align_val_t) noexcept
 {
     note(Entry::operator_delete);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete[](void* pointer, std::align_val_t) noexcept
 {
     note(Entry::operator_delete_array);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept
 {
     note(Entry::operator_delete);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept
 {
     note(Entry::operator_delete_array);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete(void* pointer, const std::nothrow_t&) noexcept
 {
     note(Entry::operator_delete);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete[](void* pointer, const std::nothrow_t&) noexcept
 {
     note(Entry::operator_delete_array);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept
 {
     note(Entry::operator_delete);
-    __libc_free(pointer);
+    release(pointer);
 }
 void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept
 {
     note(Entry::operator_delete_array);
-    __libc_free(pointer);
+    release(pointer);
 }
