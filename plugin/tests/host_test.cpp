@@ -528,8 +528,9 @@ int main(int argc, char** argv)
         const Renderer render(arguments.at("--rtconv"), arguments.at("--model"));
         const std::string& swap_model = arguments.at("--swap-model");
         const bool swap_only = arguments.count("--swap-only") != 0;
-        // Under a sanitizer the counters see only operator new and delete (heap_calls.hpp), not the
-        // malloc and free of the channel map's juce::HeapBlock: half of the wrapper's calls.
+        // The VST3 wrapper's calls per block: an operator new, an operator delete and two C free()
+        // calls with no malloc before them (gdb). Under a sanitizer the counters see only operator
+        // new and delete (heap_calls.hpp).
         const std::size_t vst3_wrapper_heap_calls = rtconv_test::sanitized ? 2 : 4;
         juce::VST3PluginFormat vst3;
         test_format(vst3, canonical(arguments.at("--vst3")), render, swap_model, vst3_wrapper_heap_calls, swap_only);
