@@ -186,8 +186,8 @@ struct SizeCase {
     std::vector<std::string> message;
 };
 
-/// Each case's file (`text_of` the case) is refused within a second, without growing the peak
-/// memory by 64 MB, with a message naming every part.
+/// Each case's file (`text_of` the case) is refused within a second (`time_bound`), without
+/// growing the peak memory by 64 MB, with a message naming every part.
 void check_size_refusals(const std::vector<SizeCase>& cases, const std::function<std::string(const SizeCase&)>& text_of)
 {
     const TempDir dir("bad-input");
