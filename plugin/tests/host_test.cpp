@@ -359,14 +359,14 @@ SwapRun play_model_swap(Hosted& hosted, const juce::MemoryBlock& swap_state)
     return run;
 }
 
-/// A model swapped in while audio plays: no heap call from the plug-in on the audio thread, the
-/// new model takes over (it runs at 44.1 kHz, so the swap also brings in a resampler and a
-/// latency), and without a click.
+/// The model in `swap_state` swapped in while audio plays: no heap call from the plug-in on the
+/// audio thread, the new model takes over (it runs at 44.1 kHz, so the swap also brings in a
+/// resampler and a latency), and without a click.
 /// `wrapper_heap_calls`: what the format's JUCE wrapper makes in every block, whatever the
 /// plug-in does (JUCE 7.0.5's VST3 client copies a channel map, std::vector and all, per block).
-void test_model_swap(Hosted& hosted, const std::string& other_model, std::size_t wrapper_heap_calls)
+void test_model_swap(Hosted& hosted, const juce::MemoryBlock& swap_state, std::size_t wrapper_heap_calls)
 {
-    const SwapRun run = play_model_swap(hosted, state_with_model(hosted.plugin(), other_model));
+    const SwapRun run = play_model_swap(hosted, swap_state);
     const auto& per_block = run.heap_calls_per_block;
     const bool only_the_wrappers = std::all_of(per_block.begin(), per_block.end(),
                                                [&](std::size_t calls) { return calls == wrapper_heap_calls; });
@@ -397,9 +397,10 @@ void test_model_swap_alone(Hosted& hosted, const std::string& other_model, std::
 {
     juce::MemoryBlock first_state;
     hosted.plugin().getStateInformation(first_state);
-    play_model_swap(hosted, state_with_model(hosted.plugin(), other_model));
+    const juce::MemoryBlock swap_state = state_with_model(hosted.plugin(), other_model);
+    play_model_swap(hosted, swap_state);
     hosted.plugin().setStateInformation(first_state.getData(), static_cast<int>(first_state.getSize()));
-    test_model_swap(hosted, other_model, wrapper_heap_calls);
+    test_model_swap(hosted, swap_state, wrapper_heap_calls);
 }
 
 void test_format(juce::AudioPluginFormat& format, const juce::String& identifier, const Renderer& render,
@@ -491,7 +492,7 @@ void test_format(juce::AudioPluginFormat& format, const juce::String& identifier
                              hosted.render(input_44k, 44100.0, varied_blocks)) == 0.f,
           "resampled output does not depend on the block sizes");
 
-    test_model_swap(hosted, swap_model, wrapper_heap_calls);
+    test_model_swap(hosted, state_with_model(hosted.plugin(), swap_model), wrapper_heap_calls);
 }
 
 /// JUCE takes absolute paths without "..".
